@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up ceasefire on a fresh Debian/Ubuntu machine: system packages (when run as root or
+# with sudo), then a virtual environment in .venv with every extra installed.
+#   bash install.sh            # everything
+#   VENV=/path bash install.sh # another venv location
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV="${VENV:-.venv}"
+
+# System packages used by optional parts (PDF rendering, PostgreSQL, browser tests).
+# Listed in one place; each later part adds its own here.
+APT_PACKAGES=(${CEASEFIRE_APT_PACKAGES:-})
+if [ "${#APT_PACKAGES[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}"
+fi
+
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[all]"
+echo "installed: $("$VENV/bin/ceasefire" --version)"

@@ -1,0 +1,54 @@
+"""``ceasefire init`` and ``ceasefire verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ceasefire import ledger
+from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
+from ceasefire.errors import LedgerError
+from ceasefire.workspace import Workspace
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--database", default=None,
+              help="SQLite file name inside the workspace (default ceasefire.db) "
+                   "or a postgresql:// URL.")
+@click.option("--name", default=None, help="Name of the monitoring operation.")
+@click.option("--timezone", default=None,
+              help="IANA time zone assumed for report times without a UTC offset.")
+def init(directory: Path, database: str | None, name: str | None, timezone: str | None) -> None:
+    """Create a workspace: ceasefire.toml and a migrated database."""
+    with Workspace.init(directory, database=database, name=name, timezone=timezone) as ws:
+        click.echo(f"created workspace {ws.root} (database {ws.settings.workspace.database}, "
+                   f"schema version {ws.store.schema_version()})")
+
+
+@click.command()
+@workspace_option
+@json_option
+def verify(workspace: Path | None, as_json: bool) -> int:
+    """Recompute the ledger's hash chain and every recorded payload; name the first bad entry."""
+    with open_workspace(workspace) as ws:
+        try:
+            result = ledger.verify(ws.store)
+        except LedgerError as exc:
+            if as_json:
+                print_json({"ok": False, "first_bad_entry": exc.seq, "error": str(exc)})
+                return 1
+            raise
+    if as_json:
+        print_json({"ok": True, "entries": result.entries, "rows_checked": result.rows_checked,
+                    "derived_checked": result.derived_checked})
+    else:
+        click.echo(f"ledger OK: {result.entries} entries, {result.rows_checked} rows and "
+                   f"{result.derived_checked} derived states recomputed")
+    return 0
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(verify)

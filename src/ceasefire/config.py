@@ -1,0 +1,102 @@
+"""Workspace settings, read from ``ceasefire.toml``.
+
+Settings are declared once here (pydantic), with their defaults and documentation; the
+CLI, the services and the docs (``docs/configuration.md``) all read this one declaration.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ceasefire.errors import InputError
+
+CONFIG_FILE = "ceasefire.toml"
+DEFAULT_DATABASE = "ceasefire.db"
+
+
+class WorkspaceSettings(BaseModel):
+    """The ``[workspace]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("ceasefire workspace", description="Human name of the monitoring operation.")
+    database: str = Field(
+        DEFAULT_DATABASE,
+        description="SQLite file relative to the workspace, or a postgresql:// URL.",
+    )
+    timezone: str | None = Field(
+        None,
+        description="IANA zone assumed for report times without a UTC offset "
+        "(e.g. 'Europe/Kyiv'). Unset: such times are rejected.",
+    )
+    actor: str = Field("cli", description="Actor name recorded in the ledger for CLI writes.")
+
+
+class ScoringSettings(BaseModel):
+    """The ``[scoring]`` table: overrides of the scoring profile (see docs/scoring.md).
+
+    Free-form here on purpose: the profile's own model in ``core`` validates the values, so
+    that one declaration of each default exists.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Settings(BaseModel):
+    """Everything in ``ceasefire.toml``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    scoring: dict[str, Any] = Field(default_factory=dict)
+    engine: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Batch engine options, e.g. scheduler = 'tcp://host:8786' for Dask.",
+    )
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate ``ceasefire.toml``; bad content is an :class:`InputError`."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=path) from exc
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise InputError(err["msg"], file=path, field=field) from exc
+
+
+def render_settings(settings: Settings) -> str:
+    """Write settings as TOML (only the flat tables this project uses)."""
+    lines = ["# ceasefire workspace settings: see docs/configuration.md", "", "[workspace]"]
+    for key, value in settings.workspace.model_dump().items():
+        if value is not None:
+            lines.append(f"{key} = {_toml_value(value)}")
+    for table in ("scoring", "engine"):
+        values = getattr(settings, table)
+        lines += ["", f"[{table}]"]
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")

@@ -1,0 +1,243 @@
+"""The ledger: an append-only, hash-chained log of every write.
+
+Each entry is ``(seq, time, actor, action, note, payload_hash, prev_hash)`` and its
+``entry_hash`` covers all of them, so changing, removing, inserting or reordering any entry
+breaks the chain from that point on.
+
+Two kinds of data are covered:
+
+* **Evidence rows** (sources, reports, quarantine, agreements, finding events, control
+  snapshots ...) carry the ``ledger_seq`` of the write that created them. An entry's
+  ``payload_hash`` is the digest of exactly those rows, so editing a stored report behind
+  the tool's back makes :func:`verify` name that entry.
+* **Derived state** (incidents, findings) is recomputable and replaced wholesale by fusion
+  and assessment. The entry that wrote it records the digest of the resulting state in its
+  note (``{"derived": [{"table": ..., "where": {...}, "hash": ...}]}``); the newest such
+  record per (table, where) must match the current rows.
+
+Canonical encoding (stable across backends and versions): a row is its values in sorted
+column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))``; text is
+UTF-8 with ``\\`` and U+001F escaped; bytes are lowercase hex. A row set's digest is SHA-256
+over ``table\\n`` followed by the sorted row encodings joined by ``\\n``, tables in name order.
+Signed Merkle checkpoints build on these entries (see ``ceasefire verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ceasefire.errors import LedgerError, StoreError
+from ceasefire.store.base import Store
+
+GENESIS = "0" * 64
+
+# Tables whose rows are stamped with ledger_seq, and the columns left out of their digest
+# because the database assigns them (they cannot be known before the insert).
+EVIDENCE_TABLES: dict[str, frozenset[str]] = {
+    "sources": frozenset({"ledger_seq"}),
+    "reports": frozenset({"rid", "ledger_seq"}),
+    "quarantine": frozenset({"qid", "ledger_seq"}),
+    "agreements": frozenset({"ledger_seq"}),
+    "finding_events": frozenset({"event_id", "ledger_seq"}),
+    "control_snapshots": frozenset({"ledger_seq"}),
+}
+
+
+def register_evidence_table(table: str, excluded: Iterable[str] = ("ledger_seq",)) -> None:
+    """Declare another ledger-stamped table (for migrations that add one)."""
+    EVIDENCE_TABLES[table] = frozenset(excluded) | {"ledger_seq"}
+
+
+# -- canonical encoding ---------------------------------------------------------------------
+def _encode_value(value: Any) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\x1f", "\\u001f").replace("\n", "\\n")
+    if isinstance(value, (bool, int, float)):
+        number = float(value)
+        if math.isnan(number) or math.isinf(number):
+            raise LedgerError(f"cannot encode non-finite number {value!r}")
+        return repr(number)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if hasattr(value, "__float__"):  # Decimal from PostgreSQL
+        return repr(float(value))
+    raise LedgerError(f"cannot encode {type(value).__name__} in the ledger")
+
+
+def encode_row(row: Mapping[str, Any], excluded: frozenset[str] = frozenset()) -> bytes:
+    """The canonical bytes of one row."""
+    return "\x1f".join(
+        _encode_value(row[col]) for col in sorted(row) if col not in excluded
+    ).encode("utf-8")
+
+
+def digest_rows(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> str:
+    """SHA-256 of a set of rows per table (order of rows does not matter)."""
+    return _digest_encoded({
+        table: [encode_row(r, EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})))
+                for r in table_rows]
+        for table, table_rows in tables.items()
+    })
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8) for notes and documents."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)
+
+
+def entry_hash(seq: int, time: str, actor: str, action: str, note: str,
+               payload_hash: str, prev_hash: str) -> str:
+    material = canonical_json([seq, time, actor, action, note, payload_hash, prev_hash])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+# -- writing --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LedgerEntry:
+    seq: int
+    time: str
+    actor: str
+    action: str
+    note: str
+    payload_hash: str
+    prev_hash: str
+    entry_hash: str
+
+    @property
+    def note_data(self) -> dict[str, Any]:
+        return json.loads(self.note) if self.note else {}
+
+
+def head(store: Store) -> LedgerEntry | None:
+    """The newest entry, or ``None`` for an empty ledger."""
+    for row in store.select("ledger", order_by=["-seq"], limit=1):
+        return LedgerEntry(**row)
+    return None
+
+
+def record(
+    store: Store,
+    *,
+    actor: str,
+    action: str,
+    rows: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    note: Mapping[str, Any] | None = None,
+    on_conflict: str = "error",
+) -> LedgerEntry:
+    """Write evidence rows and their ledger entry in one transaction.
+
+    Each row is stamped with the new entry's ``seq`` (mutating the dicts). The caller may
+    wrap this in a wider :meth:`Store.transaction`; nothing is committed on error.
+    """
+    rows = rows or {}
+    with store.transaction():
+        last = head(store)
+        seq = (last.seq + 1) if last else 1
+        prev = last.entry_hash if last else GENESIS
+        for table, table_rows in rows.items():
+            if table not in EVIDENCE_TABLES:
+                raise StoreError(f"{table} is not a ledger-stamped table")
+            for row in table_rows:
+                row["ledger_seq"] = seq
+        payload = digest_rows(rows)
+        for table, table_rows in rows.items():
+            store.insert(table, table_rows, on_conflict=on_conflict)  # type: ignore[arg-type]
+        time = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        note_text = canonical_json(dict(note or {}))
+        entry = LedgerEntry(seq, time, actor, action, note_text, payload, prev,
+                            entry_hash(seq, time, actor, action, note_text, payload, prev))
+        store.insert("ledger", [entry.__dict__])
+        return entry
+
+
+def derived_state(store: Store, table: str, where: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A note fragment recording the digest of a derived table's current rows."""
+    return {"table": table, "where": dict(where or {}),
+            "hash": digest_rows({table: store.select(table, where)})}
+
+
+# -- verifying ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class VerifyResult:
+    entries: int
+    rows_checked: int
+    derived_checked: int
+
+
+def verify(store: Store) -> VerifyResult:
+    """Recompute the chain, every entry's payload and the newest derived-state records.
+
+    Raises :class:`LedgerError` naming the first bad entry (``.seq``).
+    """
+    prev = GENESIS
+    expected_seq = 1
+    entries: list[LedgerEntry] = []
+    for row in store.select("ledger", order_by=["seq"]):
+        entry = LedgerEntry(**row)
+        if entry.seq != expected_seq:
+            raise LedgerError(f"entry {expected_seq} is missing (found {entry.seq} next)",
+                              seq=expected_seq)
+        if entry.prev_hash != prev:
+            raise LedgerError(f"entry {entry.seq} ({entry.action}) does not link to entry "
+                              f"{entry.seq - 1}", seq=entry.seq)
+        recomputed = entry_hash(entry.seq, entry.time, entry.actor, entry.action, entry.note,
+                                entry.payload_hash, entry.prev_hash)
+        if recomputed != entry.entry_hash:
+            raise LedgerError(f"entry {entry.seq} ({entry.action}) was altered", seq=entry.seq)
+        entries.append(entry)
+        prev = entry.entry_hash
+        expected_seq += 1
+
+    by_seq: dict[int, dict[str, list[bytes]]] = defaultdict(lambda: defaultdict(list))
+    rows_checked = 0
+    for table, excluded in EVIDENCE_TABLES.items():
+        for row in store.select(table):
+            seq = row.get("ledger_seq")
+            by_seq[seq][table].append(encode_row(row, excluded))  # type: ignore[index]
+            rows_checked += 1
+    known = {e.seq for e in entries}
+    stray = sorted(s for s in by_seq if s not in known)
+    if stray:
+        tables = ", ".join(sorted(by_seq[stray[0]]))
+        raise LedgerError(f"rows in {tables} claim ledger entry {stray[0]}, which does not exist "
+                          "(written behind the ledger's back)", seq=stray[0])
+    for entry in entries:
+        if _digest_encoded(by_seq.get(entry.seq, {})) != entry.payload_hash:
+            raise LedgerError(
+                f"entry {entry.seq} ({entry.action}, {entry.time}): the rows it recorded were "
+                "changed, added or removed", seq=entry.seq)
+
+    newest: dict[str, tuple[LedgerEntry, dict[str, Any]]] = {}
+    for entry in entries:
+        for record_ in entry.note_data.get("derived", []):
+            newest[canonical_json([record_["table"], record_["where"]])] = (entry, record_)
+    for entry, record_ in newest.values():
+        current = derived_state(store, record_["table"], record_["where"])
+        if current["hash"] != record_["hash"]:
+            raise LedgerError(
+                f"entry {entry.seq} ({entry.action}): {record_['table']} "
+                f"{canonical_json(record_['where'])} no longer matches what was recorded",
+                seq=entry.seq)
+    return VerifyResult(len(entries), rows_checked, len(newest))
+
+
+def _digest_encoded(tables: Mapping[str, list[bytes]]) -> str:
+    hasher = hashlib.sha256()
+    for table in sorted(tables):
+        encoded = sorted(tables[table])
+        if not encoded:
+            continue
+        hasher.update(table.encode() + b"\n")
+        hasher.update(b"\n".join(encoded))
+        hasher.update(b"\n")
+    return hasher.hexdigest()

@@ -1,0 +1,9 @@
+"""Persistence behind one small interface (see :mod:`ceasefire.store.base`)."""
+
+from ceasefire.store.base import OnConflict, Row, Store, open_store
+from ceasefire.store.conditions import Between, Eq, Ge, In, Le, Like, Ne, Where
+
+__all__ = [
+    "Between", "Eq", "Ge", "In", "Le", "Like", "Ne", "OnConflict", "Row", "Store", "Where",
+    "open_store",
+]

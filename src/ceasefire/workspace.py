@@ -1,0 +1,116 @@
+"""A workspace: one monitoring operation in one folder (``ceasefire.toml`` + database).
+
+:class:`Workspace` is the core object the CLI, the web app and the services share (in the
+way datasette's CLI is thin over its ``Datasette`` object). Which workspace a command uses:
+
+1. the ``--workspace/-w`` option;
+2. else the ``CEASEFIRE_WORKSPACE`` environment variable;
+3. else the current directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from ceasefire.config import CONFIG_FILE, DEFAULT_DATABASE, Settings, WorkspaceSettings, \
+    load_settings, render_settings
+from ceasefire.errors import WorkspaceError
+from ceasefire.fsutil import write_text_atomic
+from ceasefire.store.base import Store, open_store
+
+ENV_VAR = "CEASEFIRE_WORKSPACE"
+
+
+def resolve_workspace_dir(option: str | Path | None = None) -> Path:
+    """Pick the workspace folder from the option, the environment, or the current directory."""
+    if option:
+        return Path(option)
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path.cwd()
+
+
+class Workspace:
+    """An open workspace. Use as a context manager, or call :meth:`close`.
+
+    >>> import tempfile
+    >>> ws = Workspace.init(tempfile.mkdtemp())
+    >>> ws.store.schema_version() > 0
+    True
+    >>> ws.close()
+    """
+
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root
+        self.settings = settings
+        self._store: Store | None = None
+
+    # -- creation and opening ----------------------------------------------------------------
+    @classmethod
+    def init(cls, root: str | Path, *, database: str | None = None, name: str | None = None,
+             timezone: str | None = None) -> Workspace:
+        """Create a workspace (folder, ``ceasefire.toml``, migrated database)."""
+        root = Path(root)
+        config = root / CONFIG_FILE
+        if config.exists():
+            raise WorkspaceError(f"{config} already exists: {root} is already a workspace")
+        root.mkdir(parents=True, exist_ok=True)
+        settings = Settings(workspace=WorkspaceSettings(
+            name=name or root.resolve().name,
+            database=database or DEFAULT_DATABASE,
+            timezone=timezone,
+        ))
+        ws = cls(root, settings)
+        ws._store = open_store(ws.database_location, create=True)
+        # the config is written last: a workspace exists only once its database does
+        write_text_atomic(config, render_settings(settings))
+        return ws
+
+    @classmethod
+    def open(cls, root: str | Path | None = None) -> Workspace:
+        """Open an existing workspace; see the module docstring for how it is found."""
+        folder = resolve_workspace_dir(root)
+        config = folder / CONFIG_FILE
+        if not config.exists():
+            raise WorkspaceError(
+                f"{folder} is not a ceasefire workspace (no {CONFIG_FILE}); "
+                f"create one with `ceasefire init {folder}` or pass --workspace/-w"
+            )
+        return cls(folder, load_settings(config))
+
+    # -- parts -----------------------------------------------------------------------------
+    @property
+    def database_location(self) -> str:
+        db = self.settings.workspace.database
+        if db.startswith(("postgresql://", "postgres://")):
+            return db
+        return str(self.root / db)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.database_location)
+        return self._store
+
+    @property
+    def actor(self) -> str:
+        return self.settings.workspace.actor
+
+    def path(self, *parts: str) -> Path:
+        """A path inside the workspace folder (evidence files, exports, keys ...)."""
+        return self.root.joinpath(*parts)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
