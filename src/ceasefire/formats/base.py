@@ -1,0 +1,190 @@
+"""What every reader shares: the :class:`Reader` contract and streaming CSV in chunks.
+
+A reader maps one outside format onto raw canonical rows (see
+:mod:`ceasefire.core.validation`) and yields them in :class:`Chunk` s, so a file of any size
+is read in constant memory. Each row carries its spreadsheet row number (the header is row
+1, the first data row is row 2) so a rejected row can be found in the file.
+
+Whole-file problems (binary content, a wrong encoding, missing columns) raise
+:class:`~ceasefire.errors.InputError` before or while reading; the ingest service then writes
+nothing for that file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ceasefire.core.evidence import Source
+from ceasefire.errors import InputError
+
+CHUNK_BYTES = 1 << 20
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Chunk:
+    """Rows read from one stretch of a file: ``(row_number, raw canonical row)`` pairs."""
+
+    rows: list[tuple[int, dict[str, Any]]]
+    bytes_done: int = 0
+
+
+@dataclass
+class Reader:
+    """Base of the readers. Subclasses set ``name`` and implement :meth:`read`.
+
+    ``timezone``: the IANA zone the format's offset-less times are in (documented per
+    reader); ``None`` means the workspace setting decides. :meth:`sources` lists the sources
+    the reader registers when they are not yet known (dataset readers register their own).
+    """
+
+    name: str = "base"
+    timezone: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def sources(self, source_id: str | None) -> list[Source]:
+        return []
+
+    def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
+        raise NotImplementedError
+
+
+# -- whole-file checks ------------------------------------------------------------------------
+def sniff_bytes(path: Path, size: int = 65536) -> bytes:
+    """Read the start of a file and reject what cannot be a text table at all."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(size)
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=path) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a file", file=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=path) from exc
+    if not head.strip():
+        raise InputError("file is empty", file=path)
+    if b"\x00" in head:
+        raise InputError("binary file (NUL bytes), not a text table", file=path)
+    return head
+
+
+def detect_encoding(path: Path, head: bytes, fallbacks: Sequence[str] = ()) -> str:
+    """``utf-8`` if the whole file decodes, else the first fallback that does; else error.
+
+    Decoding the whole file up front is what makes "nothing changes" true for a file with
+    a bad byte near its end: the error comes before any row is written.
+    """
+    candidates = ["utf-8", *fallbacks]
+    for encoding in candidates:
+        try:
+            with open(path, encoding=encoding, errors="strict", newline="") as fh:
+                while fh.read(CHUNK_BYTES * 4):
+                    pass
+            return encoding
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise InputError(f"not valid {' or '.join(candidates)} text (byte {last.start} of a "
+                     f"block: {last.reason})", file=path)
+
+
+def read_header(path: Path, encoding: str) -> list[str]:
+    with open(path, encoding=encoding, newline="") as fh:
+        text = fh.readline()
+        # a header line may legally continue inside quotes; csv handles that
+        while text.count('"') % 2:
+            more = fh.readline()
+            if not more:
+                break
+            text += more
+    text = text.lstrip("\ufeff")
+    try:
+        header = next(csv.reader(io.StringIO(text)))
+    except (StopIteration, csv.Error) as exc:
+        raise InputError("no header row", file=path, line=1) from exc
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise InputError("no header row", file=path, line=1)
+    return header
+
+
+def require_columns(path: Path, header: Sequence[str], required: Sequence[str],
+                    format_name: str) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"not a {format_name} file: missing column(s) {', '.join(missing)} "
+                         f"(found: {', '.join(header[:12])}{' ...' if len(header) > 12 else ''})",
+                         file=path, line=1, field=missing[0])
+
+
+# -- streaming -----------------------------------------------------------------------------
+class _Counting(io.RawIOBase):
+    """A binary file that remembers how far it has been read (for the progress bar)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh = fh
+        self.done = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._fh.readinto(buffer)
+        self.done += n or 0
+        return n or 0
+
+
+def iter_csv_columns(path: Path, header: Sequence[str], encoding: str = "utf-8",
+                     ) -> Iterator[tuple[dict[str, list[Any]], int]]:
+    """Yield ``({column: values}, bytes_done)`` per block, every value text (or ``None``).
+
+    Parsing is pyarrow's (vectorised C++); all columns are read as text so that the rules of
+    :mod:`ceasefire.core.validation` see exactly what the file says.
+    """
+    names = list(header)
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(f"duplicate column name(s): {', '.join(dupes)}", file=path, line=1)
+    read_options = pacsv.ReadOptions(encoding=encoding, block_size=CHUNK_BYTES,
+                                     column_names=names, skip_rows=1)
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    parse = pacsv.ParseOptions(newlines_in_values=True)
+    with open(path, "rb") as raw:
+        if encoding == "utf-8" and raw.read(3) != BOM:
+            raw.seek(0)
+        counting = _Counting(raw)
+        try:
+            stream = pacsv.open_csv(io.BufferedReader(counting, CHUNK_BYTES), read_options,
+                                    parse, convert)
+            for batch in stream:
+                yield ({n: batch.column(i).to_pylist() for i, n in enumerate(names)},
+                       counting.done)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise InputError(f"cannot parse as CSV: {_arrow_message(exc)}", file=path) from exc
+
+
+def _arrow_message(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def csv_row_chunks(path: Path, header: Sequence[str], encoding: str, mapper: Any,
+                   ) -> Iterator[Chunk]:
+    """Stream a CSV, turning each block into a :class:`Chunk` with ``mapper(columns, n)``.
+
+    ``mapper`` gets the block's columns and returns a list of raw canonical rows, one per
+    input row; row numbers are assigned here.
+    """
+    next_row = 2
+    for columns, done in iter_csv_columns(path, header, encoding):
+        n = len(next(iter(columns.values()))) if columns else 0
+        mapped = mapper(columns, n)
+        yield Chunk(list(zip(range(next_row, next_row + n), mapped, strict=True)), done)
+        next_row += n

@@ -1,0 +1,208 @@
+"""Ingest: load report files into the store with exact accounting, quarantine and a ledger entry.
+
+Each file is ONE transaction holding its good rows, its quarantine rows and one ledger entry
+(action ``ingest``; the note carries the file, its SHA-256, the format and the counts).
+For every file ``read = added + duplicates + rejected``:
+
+* **added**: valid rows new to the store;
+* **duplicates**: valid rows whose ``(source_id, report_id)`` is already stored or appeared
+  earlier in the same file (counted, not errors; so re-ingesting a file adds 0);
+* **rejected**: rows that break a rule; each gets one quarantine row (file, row, field,
+  reason, the row as read). A file whose exact bytes were ingested before does not
+  quarantine its bad rows a second time.
+
+A file that cannot be read at all raises :class:`~ceasefire.errors.InputError` and the
+transaction is rolled back: nothing changes. When nothing is added and nothing quarantined
+no ledger entry is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ceasefire import ledger
+from ceasefire.core.validation import ReportValidator, RowInvalid
+from ceasefire.errors import InputError
+from ceasefire.formats.base import Reader, sniff_bytes
+from ceasefire.services.sources import new_sources, source_row
+from ceasefire.store.base import Store
+from ceasefire.store.conditions import In, Like
+from ceasefire.workspace import Workspace
+
+ACTION = "ingest"
+_LOOKUP_SLICE = 500
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """The accounting of one file (what ``ingest --json`` prints)."""
+
+    file: str
+    format: str
+    read: int
+    added: int
+    duplicates: int
+    rejected: int
+    sha256: str
+    ledger_seq: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Geocoder:
+    """What ingest needs from a gazetteer (see :mod:`ceasefire.services.geocode`)."""
+
+    def locate(self, place: str) -> tuple[float, float, float]:  # pragma: no cover - protocol
+        """``(lat, lon, uncertainty_m)`` or raise RowInvalid("place", reason)."""
+        raise NotImplementedError
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_timezone(reader: Reader, ws: Workspace) -> tzinfo | None:
+    """The zone for offset-less times: the reader's documented zone, else the workspace's."""
+    name = reader.timezone or ws.settings.workspace.timezone
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {name!r}", file="ceasefire.toml",
+                         field="workspace.timezone") from exc
+
+
+def check_readable(paths: Iterable[Path]) -> None:
+    """Reject, before anything is written, files that are missing, empty or binary."""
+    problems = []
+    for path in paths:
+        try:
+            sniff_bytes(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems=problems)
+
+
+def already_ingested(store: Store, sha256: str) -> bool:
+    return store.count("ledger", {"action": ACTION, "note": Like(sha256)}) > 0
+
+
+class _StoredKeys:
+    """Answers "is (source_id, report_id) already stored?" with few indexed queries."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._has_any: dict[str, bool] = {}
+
+    def existing(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        by_source: dict[str, list[str]] = {}
+        for row in rows:
+            by_source.setdefault(row["source_id"], []).append(row["report_id"])
+        found: set[tuple[str, str]] = set()
+        for sid, ids in by_source.items():
+            has_any = self._has_any.get(sid)
+            if has_any is None:  # asked before this file's own rows of sid are inserted
+                has_any = self._has_any[sid] = self.store.count("reports", {"source_id": sid}) > 0
+            if not has_any:
+                continue
+            for i in range(0, len(ids), _LOOKUP_SLICE):
+                for hit in self.store.select("reports", {"source_id": sid,
+                                                         "report_id": In(ids[i:i + _LOOKUP_SLICE])},
+                                             columns=["report_id"]):
+                    found.add((sid, hit["report_id"]))
+        return found
+
+
+def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | None = None,
+                geocoder: Geocoder | None = None, progress: Progress | None = None,
+                ) -> IngestSummary:
+    """Ingest one file in one transaction and return its accounting."""
+    path = Path(path)
+    sniff_bytes(path)
+    sha = file_sha256(path)
+    tz = resolve_timezone(reader, ws)
+    store = ws.store
+    name = str(path)
+    read = added = duplicates = rejected = 0
+    with ledger.batch(store, actor=ws.actor, action=ACTION, skip_if_empty=True) as batch:
+        fresh, _ = new_sources(store, reader.sources(source_id), file=name)
+        batch.add("sources", [source_row(s) for s in fresh])
+        known = {row["source_id"] for row in store.select("sources", columns=["source_id"])}
+        validator = ReportValidator(known, tz)
+        requarantine = not already_ingested(store, sha)
+        stored = _StoredKeys(store)
+        seen: set[tuple[str, str]] = set()
+        now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        for chunk in reader.read(path, source_id=source_id):
+            good: list[dict[str, Any]] = []
+            bad: list[dict[str, Any]] = []
+            for row_no, raw in chunk.rows:
+                read += 1
+                try:
+                    report = validator.validate(raw)
+                    if report["lat"] is None:
+                        report["lat"], report["lon"], report["location_uncertainty_m"] = \
+                            _geocode(geocoder, report["place"], report["location_uncertainty_m"])
+                except RowInvalid as exc:
+                    bad.append({"file": name, "row": row_no, "field": exc.field,
+                                "reason": exc.reason, "raw": _json(raw), "at": now})
+                    continue
+                key = (report["source_id"], report["report_id"])
+                if key in seen:
+                    duplicates += 1
+                    continue
+                seen.add(key)
+                extra = raw.get("extra")
+                report["evidence_hashes"] = None
+                report["sensitive"] = 0
+                report["extra"] = _json(extra) if extra else None
+                report["ingest_file"] = name
+                report["ingest_row"] = row_no
+                good.append(report)
+            if good:
+                known_keys = stored.existing(good)
+                if known_keys:
+                    before = len(good)
+                    good = [r for r in good if (r["source_id"], r["report_id"]) not in known_keys]
+                    duplicates += before - len(good)
+            batch.add("reports", good)
+            added += len(good)
+            rejected += len(bad)
+            if requarantine:
+                batch.add("quarantine", bad)
+            if progress is not None:
+                progress(chunk.bytes_done)
+        batch.note.update({"file": name, "sha256": sha, "format": reader.name, "read": read,
+                           "added": added, "duplicates": duplicates, "rejected": rejected})
+    seq = batch.entry.seq if batch.entry is not None else None
+    return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
+
+
+def _geocode(geocoder: Geocoder | None, place: str,
+             given_uncertainty: float | None) -> tuple[float, float, float]:
+    if geocoder is None:
+        from ceasefire.services.geocode import default_geocoder
+
+        geocoder = default_geocoder()
+    lat, lon, uncertainty = geocoder.locate(place)
+    return lat, lon, given_uncertainty if given_uncertainty is not None else uncertainty
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

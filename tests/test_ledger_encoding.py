@@ -1,0 +1,32 @@
+"""The column-wise encoder of the ledger gives exactly the bytes of the row-wise one."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ceasefire import ledger
+from ceasefire.core.evidence import SourceKind
+from ceasefire.errors import LedgerError
+
+VALUES = ["", "a", "back\\slash", "unit\x1fsep", "line\nbreak", "Київ", None, 0, 1, -7, 2**40,
+          0.1, 1e300, -0.0, 3.0, True, False, b"\x00\xff", SourceKind.NEWS]
+
+
+def test_encode_rows_is_byte_identical_to_encode_row() -> None:
+    rng = random.Random(7)
+    rows = [{c: rng.choice(VALUES) for c in ("b", "a", "ledger_seq", "z")} for _ in range(500)]
+    excluded = frozenset({"ledger_seq"})
+    assert ledger.encode_rows(rows, excluded) == [ledger.encode_row(r, excluded) for r in rows]
+
+
+def test_rows_of_different_shapes_fall_back_to_the_row_path() -> None:
+    rows = [{"a": 1, "b": "x"}, {"a": 2.5, "c": None}]
+    assert ledger.encode_rows(rows) == [ledger.encode_row(r) for r in rows]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_numbers_are_refused(bad: float) -> None:
+    with pytest.raises(LedgerError):
+        ledger.encode_rows([{"a": bad}])
