@@ -9,8 +9,11 @@ VENV="${VENV:-.venv}"
 
 # System packages used by optional parts (PDF rendering, PostgreSQL, browser tests).
 # Listed in one place; each later part adds its own here.
-APT_PACKAGES=(${CEASEFIRE_APT_PACKAGES:-})
-if [ "${#APT_PACKAGES[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+APT_PACKAGES=(
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core   # PDF (WeasyPrint)
+)
+if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then APT_PACKAGES=(); fi
+if [ "${SKIP_APT:-0}" != 1 ] && [ "${#APT_PACKAGES[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}"
