@@ -149,13 +149,16 @@ def _parameters(p: Provision) -> str:
             continue
         if isinstance(value, tuple):
             value = ", ".join(map(str, value))
+        elif isinstance(value, float):
+            value = f"{value:g}"
         elif hasattr(value, "isoformat"):
             value = value.isoformat()
         parts.append(f"{name}: {value}")
     if p.zone:
         parts.append(f"zone: {p.zone}")
     if p.window:
-        parts.append(f"window: {_fmt_time(p.window.start)} → {_fmt_time(p.window.end)}")
+        end = _fmt_time(p.window.end) if p.window.end else "the agreement's end"
+        parts.append(f"window: {_fmt_time(p.window.start)} → {end}")
     return "\n".join(parts)
 
 
