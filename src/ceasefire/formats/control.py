@@ -1,0 +1,188 @@
+"""Control snapshots as GeoJSON: the generic reader and the RFC 7946 writer.
+
+**Reading** (``ceasefire territory import --format geojson``): a FeatureCollection (or one
+Feature) of Polygon/MultiPolygon features in WGS84 lon/lat. Each feature names its side
+in a ``side`` property (``UA`` or ``RU``, as everywhere in ceasefire) and its date in a
+``date`` or ``snapshot_date`` property (``YYYY-MM-DD``), or the whole file takes the
+``--date`` given on the command line. Features of one side and date are merged. Invalid
+rings (self-intersections, which hand-drawn maps often have) are repaired with
+``shapely.make_valid``; coordinates outside lon/lat range are an error.
+
+**Per-place tables** (VIINA's ``control_*`` files: one row per settlement and date with a
+status per source) are not read: turning points into areas needs a tessellation
+(a Voronoi cell per settlement) whose cells in the sparsely settled front zone are tens of
+km across — coarser than the change a ``no_advance`` clause must detect — and no such
+table is in the project's shared data to test against. Polygon maps are required instead
+(docs/territory.md).
+
+**Writing**: :func:`write_feature_collection` writes RFC 7946 GeoJSON (counter-clockwise
+exterior rings, at most 7 decimals, no ``crs`` member) atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from ceasefire.core.geodesy import polygonal, rfc7946_geometry
+from ceasefire.core.territory import SIDES
+from ceasefire.errors import InputError
+from ceasefire.fsutil import write_text_atomic
+
+DATE_PROPERTIES = ("date", "snapshot_date")
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    """One side's drawn control geometry on one date, as read from one file."""
+
+    snapshot_date: date
+    side: str
+    source: str
+    geometry: BaseGeometry  # valid, polygonal, WGS84 lon/lat, not clipped
+    file: str
+    repaired: bool = False
+
+
+# -- shared reading helpers -------------------------------------------------------------------
+def load_json(path: Path) -> Any:
+    """Parse a JSON file; any failure is an :class:`InputError` naming the file and line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=path) from exc
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a file", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text (is it really GeoJSON?)", file=path) from exc
+    if not text.strip():
+        raise InputError("file is empty", file=path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})",
+                         file=path, line=exc.lineno) from exc
+
+
+def features_of(doc: Any, path: Path) -> list[dict[str, Any]]:
+    """The features of a FeatureCollection, a Feature, or a bare geometry."""
+    if not isinstance(doc, dict) or "type" not in doc:
+        raise InputError("not a GeoJSON object (no \"type\")", file=path)
+    kind = doc["type"]
+    if kind == "FeatureCollection":
+        feats = doc.get("features")
+        if not isinstance(feats, list):
+            raise InputError("FeatureCollection without a \"features\" list", file=path,
+                             field="features")
+        return feats
+    if kind == "Feature":
+        return [doc]
+    if kind in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        return [{"type": "Feature", "properties": {}, "geometry": doc}]
+    raise InputError(f"GeoJSON type {kind!r} holds no polygons", file=path, field="type")
+
+
+def polygon_geometry(raw: Any, path: Path, where: str) -> tuple[BaseGeometry, bool]:
+    """A valid polygonal shapely geometry from a GeoJSON geometry, and whether it was repaired."""
+    if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
+        found = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
+        raise InputError(f"geometry must be Polygon or MultiPolygon, found {found!r}",
+                         file=path, field=f"{where}.geometry")
+    try:
+        geom = shape(raw)
+    except (GEOSException, ValueError, TypeError, IndexError, KeyError) as exc:
+        raise InputError(f"malformed coordinates ({exc})", file=path,
+                         field=f"{where}.geometry.coordinates") from exc
+    return checked_polygonal(geom, path, f"{where}.geometry")
+
+
+def checked_polygonal(geom: BaseGeometry, path: Path, field: str) -> tuple[BaseGeometry, bool]:
+    """Check lon/lat range, repair invalid rings, keep the polygonal part."""
+    if geom.is_empty:
+        raise InputError("geometry is empty", file=path, field=field)
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise InputError(f"coordinates outside lon/lat range (bounds {geom.bounds}); "
+                         "GeoJSON must be WGS84 longitude, latitude", file=path, field=field)
+    repaired = not shapely.is_valid(geom)
+    if repaired:
+        geom = shapely.make_valid(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom, repaired
+    poly = polygonal(geom)  # make_valid may add collapsed lines and points: drop them
+    if poly.is_empty:
+        raise InputError("geometry has no area after repair", file=path, field=field)
+    return poly, repaired
+
+
+def parse_date(value: Any, path: Path, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise InputError(f"not a date (YYYY-MM-DD): {value!r}", file=path, field=field) from exc
+
+
+# -- the generic reader -----------------------------------------------------------------------
+def read_control_geojson(path: Path, *, snapshot_date: date | None = None,
+                         source: str | None = None) -> list[SnapshotRecord]:
+    """Read a generic control GeoJSON: one record per (date, side), features merged."""
+    path = Path(path)
+    feats = features_of(load_json(path), path)
+    if not feats:
+        raise InputError("no features", file=path, field="features")
+    groups: dict[tuple[date, str], list[BaseGeometry]] = defaultdict(list)
+    repaired_any: set[tuple[date, str]] = set()
+    for index, feat in enumerate(feats):
+        where = f"features[{index}]"
+        props = (feat.get("properties") or {}) if isinstance(feat, dict) else {}
+        side = str(props.get("side", "")).strip().upper()
+        if side not in SIDES:
+            raise InputError(f"side must be one of {', '.join(SIDES)}, found "
+                             f"{props.get('side')!r}", file=path, field=f"{where}.properties.side")
+        day = snapshot_date
+        for name in DATE_PROPERTIES:
+            if props.get(name):
+                day = parse_date(props[name], path, f"{where}.properties.{name}")
+                break
+        if day is None:
+            raise InputError("no date: give the feature a \"date\" property or pass --date",
+                             file=path, field=f"{where}.properties.date")
+        geom, repaired = polygon_geometry(feat.get("geometry"), path, where)
+        groups[(day, side)].append(geom)
+        if repaired:
+            repaired_any.add((day, side))
+    records = []
+    for (day, side), geoms in sorted(groups.items()):
+        merged = geoms[0] if len(geoms) == 1 else polygonal(shapely.union_all(geoms))
+        records.append(SnapshotRecord(day, side, source or "geojson", merged, str(path),
+                                      (day, side) in repaired_any))
+    return records
+
+
+# -- writing ----------------------------------------------------------------------------------
+def feature(geometry: BaseGeometry, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """One RFC 7946 Feature (see :func:`ceasefire.core.geodesy.rfc7946_geometry`)."""
+    return {"type": "Feature", "properties": dict(properties),
+            "geometry": rfc7946_geometry(geometry)}
+
+
+def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": list(features)}
+
+
+def write_feature_collection(path: str | Path, features: Iterable[dict[str, Any]]) -> int:
+    """Write the features as one RFC 7946 FeatureCollection, atomically; return the count."""
+    collection = feature_collection(features)
+    write_text_atomic(path, json.dumps(collection, ensure_ascii=False, separators=(",", ":"),
+                                       allow_nan=False) + "\n")
+    return len(collection["features"])

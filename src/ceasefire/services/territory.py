@@ -1,0 +1,342 @@
+"""Territory use cases: import control snapshots, and read them back as control maps for
+stats, change, series, the contact line, buffer bands and ``no_advance`` gains.
+
+Storage (table ``control_snapshots``, one row per date × side × source): the geometry *as
+drawn* (WKB, WGS84, not clipped — it is the evidence) and ``area_km2``, its geodesic area
+**inside the national outline**. Only the sides a source draws are stored; DeepState draws
+the occupied area, so the ``UA`` area is derived on read as the national territory minus
+it (storing a complement per day would store the whole coastline 169 times for nothing).
+
+Import is idempotent: a row whose date, side and source are already stored with the same
+geometry is skipped; the same key with a *different* geometry is refused (the stored row
+is evidence covered by the ledger and is never overwritten). Each import that adds rows is
+one ledger entry (``territory.import``) naming the files and their SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+
+from ceasefire import ledger
+from ceasefire.core.advances import AdvanceReport, advances
+from ceasefire.core.contact_line import Band, ContactLine, buffer_bands, contact_line
+from ceasefire.core.territory import (
+    SIDES,
+    Change,
+    ControlMap,
+    NationalTerritory,
+    SeriesPoint,
+    area_series,
+    control_change,
+    territory_stats,
+)
+from ceasefire.errors import InputError, Problem
+from ceasefire.formats.control import (
+    SnapshotRecord,
+    feature,
+    read_control_geojson,
+    write_feature_collection,
+)
+from ceasefire.formats.deepstate import read_deepstate
+from ceasefire.fsutil import write_bytes_atomic
+from ceasefire.store.conditions import Le
+from ceasefire.workspace import Workspace
+
+FORMATS = ("deepstate", "geojson")
+TABLE = "control_snapshots"
+
+
+# -- the bundled boundaries -------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def national_territory() -> NationalTerritory:
+    """Ukraine's outline and oblasts (Minregion 2020, bundled; see data/boundaries/SOURCE.md)."""
+    folder = resources.files("ceasefire") / "data" / "boundaries"
+    outline_doc = json.loads((folder / "ukraine_adm0.geojson").read_text("utf-8"))
+    oblast_doc = json.loads((folder / "ukraine_oblasts.geojson").read_text("utf-8"))
+    outline = shape(outline_doc["features"][0]["geometry"])
+    regions = [(f["properties"]["iso_3166_2"], f["properties"]["name_en"],
+                f["properties"]["name_uk"], shape(f["geometry"]))
+               for f in oblast_doc["features"]]
+    return NationalTerritory.build(outline, regions)
+
+
+# -- import -----------------------------------------------------------------------------------
+@dataclass
+class ImportResult:
+    added: list[tuple[str, str, str]] = field(default_factory=list)  # (date, side, source)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)  # files whose geometry was repaired
+    ledger_seq: int | None = None
+
+
+def read_file(path: Path, fmt: str, *, snapshot_date: date | None = None,
+              source: str | None = None) -> list[SnapshotRecord]:
+    if fmt == "deepstate":
+        if snapshot_date is not None:
+            raise InputError("DeepState files carry their date in the file name; --date is "
+                             "only for --format geojson", field="--date")
+        record = read_deepstate(path)
+        if source:
+            record = SnapshotRecord(record.snapshot_date, record.side, source, record.geometry,
+                                    record.file, record.repaired)
+        return [record]
+    if fmt == "geojson":
+        return read_control_geojson(path, snapshot_date=snapshot_date, source=source)
+    raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", field="--format")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate", *,
+                     snapshot_date: date | None = None, source: str | None = None,
+                     on_file: Callable[[Path], None] | None = None) -> ImportResult:
+    """Read every file first (any bad file: nothing is written), then store what is new."""
+    records: list[SnapshotRecord] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            records.extend(read_file(Path(path), fmt, snapshot_date=snapshot_date,
+                                     source=source))
+        except InputError as exc:
+            problems.extend(exc.problems)
+        if on_file is not None:
+            on_file(Path(path))
+    if problems:
+        raise InputError(problems=problems)
+    result = ImportResult(repaired=sorted({r.file for r in records if r.repaired}))
+    new: dict[tuple[str, str, str], SnapshotRecord] = {}
+    for record in records:
+        key = (record.snapshot_date.isoformat(), record.side, record.source)
+        wkb = shapely.to_wkb(record.geometry)
+        stored = list(ws.store.select(TABLE, {"snapshot_date": key[0], "side": key[1],
+                                              "source": key[2]}, columns=["geometry"]))
+        earlier = new.get(key)
+        if stored or earlier is not None:
+            same = bytes(stored[0]["geometry"]) if stored else shapely.to_wkb(earlier.geometry)
+            if same != wkb:
+                raise InputError(f"a {key[1]} snapshot of {key[0]} from {key[2]!r} is already "
+                                 "stored with a different geometry; stored snapshots are "
+                                 "evidence and are not replaced (import it under another "
+                                 "--source)", file=record.file)
+            result.skipped.append(key)
+            continue
+        new[key] = record
+    if not new:
+        return result
+    rows = _rows(new.values())
+    files = sorted({r.file for r in new.values()})
+    entry = ledger.record(
+        ws.store, actor=ws.actor, action="territory.import", rows={TABLE: rows},
+        note={"format": fmt, "files": [{"name": Path(f).name, "sha256": _sha256(Path(f))}
+                                       for f in files],
+              "snapshots": len(rows)})
+    result.added = sorted(new)
+    result.ledger_seq = entry.seq
+    return result
+
+
+def _rows(records: Iterable[SnapshotRecord]) -> list[dict[str, object]]:
+    """Rows with clipped geodesic areas, computed as a series per source and side (fast)."""
+    territory = national_territory()
+    groups: dict[tuple[str, str], list[SnapshotRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.source, record.side)].append(record)
+    rows: list[dict[str, object]] = []
+    for (src, side), group in sorted(groups.items()):
+        group.sort(key=lambda r: r.snapshot_date)
+        series = area_series(territory, [(r.snapshot_date, r.geometry) for r in group], side)
+        for record, point in zip(group, series, strict=True):
+            rows.append({"snapshot_date": record.snapshot_date.isoformat(), "side": side,
+                         "source": src, "geometry": shapely.to_wkb(record.geometry),
+                         "area_km2": round(point.area_km2, 6)})
+    return rows
+
+
+# -- reading back -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Resolved:
+    """A control map and how its date was chosen."""
+
+    control: ControlMap
+    requested: date
+    exact: bool
+
+    @property
+    def note(self) -> str:
+        if self.exact:
+            return ""
+        return (f"no snapshot on {self.requested}; using the latest before it, "
+                f"{self.control.date} ({self.control.source})")
+
+
+def available_dates(ws: Workspace, source: str | None = None) -> list[str]:
+    where = {"source": source} if source else None
+    return sorted({r["snapshot_date"] for r in ws.store.select(
+        TABLE, where, columns=["snapshot_date"])})
+
+
+def sources(ws: Workspace) -> list[str]:
+    return sorted({r["source"] for r in ws.store.select(TABLE, columns=["source"])})
+
+
+def pick_source(ws: Workspace, source: str | None) -> str:
+    """The source to read: the one given, else ``deepstate`` if stored, else the only one."""
+    known = sources(ws)
+    if not known:
+        raise InputError("no control snapshots in this workspace; import some with "
+                         "`ceasefire territory import FILE...`")
+    if source:
+        if source not in known:
+            raise InputError(f"no snapshots from source {source!r} (stored: "
+                             f"{', '.join(known)})", field="--source")
+        return source
+    if "deepstate" in known or len(known) == 1:
+        return "deepstate" if "deepstate" in known else known[0]
+    raise InputError(f"snapshots from several sources ({', '.join(known)}): choose one "
+                     "with --source", field="--source")
+
+
+def _describe_dates(dates: Sequence[str]) -> str:
+    if len(dates) <= 6:
+        return ", ".join(dates)
+    return f"{len(dates)} dates from {dates[0]} to {dates[-1]}"
+
+
+def control_on(ws: Workspace, day: date, source: str | None = None) -> Resolved:
+    """The control map on ``day``: that date's snapshot, else the latest one before it."""
+    src = pick_source(ws, source)
+    rows = list(ws.store.select(TABLE, {"source": src, "snapshot_date": Le(day.isoformat())},
+                                columns=["snapshot_date"], order_by=["-snapshot_date"],
+                                limit=1))
+    if not rows:
+        dates = available_dates(ws, src)
+        raise InputError(f"no {src} snapshot on or before {day}; snapshots exist for "
+                         f"{_describe_dates(dates)}", field="--date")
+    found = rows[0]["snapshot_date"]
+    return Resolved(_load(ws, src, found), day, found == day.isoformat())
+
+
+def _load(ws: Workspace, src: str, day: str) -> ControlMap:
+    given = {r["side"]: shapely.from_wkb(bytes(r["geometry"]))
+             for r in ws.store.select(TABLE, {"source": src, "snapshot_date": day})}
+    return ControlMap.from_sides(date.fromisoformat(day), given, national_territory(), src)
+
+
+def controls_between(ws: Workspace, start: date, end: date,
+                     source: str | None = None) -> list[ControlMap]:
+    """Control maps from the one in force on ``start`` to the last on or before ``end``."""
+    if end < start:
+        raise InputError(f"--to {end} is before --from {start}", field="--to")
+    first = control_on(ws, start, source)
+    src = first.control.source
+    days = [d for d in available_dates(ws, src)
+            if first.control.date.isoformat() < d <= end.isoformat()]
+    return [first.control] + [_load(ws, src, d) for d in days]
+
+
+def series_of(maps: Sequence[ControlMap], side: str) -> list[SeriesPoint]:
+    """The area ``side`` held on each map's date (see :func:`area_series`).
+
+    The series is computed for the side the source draws; the other side's figures are its
+    complement (derived area; gains and losses swap).
+    """
+    territory = national_territory()
+    drawn = maps[0].primary
+    if any(m.primary != drawn for m in maps):
+        raise InputError("the snapshots in this period do not all draw the same side")
+    points = area_series(territory, [(m.date, m.given[drawn]) for m in maps], drawn)
+    if side == drawn:
+        return points
+    national = territory.area_km2
+    return [SeriesPoint(p.date, side, national - p.area_km2, 100.0 - p.share_pct,
+                        p.lost_km2, p.gained_km2) for p in points]
+
+
+# -- GeoJSON features of results --------------------------------------------------------------
+def change_features(change: Change, sides: Iterable[str] = SIDES) -> list[dict[str, Any]]:
+    """One Feature per polygon that changed hands (``side`` gained it from ``from_side``)."""
+    wanted = set(sides)
+    return [feature(p.geometry, {"side": p.side, "from_side": p.from_side, "kind": "gained",
+                                 "area_km2": round(p.area_km2, 4), "region": p.region_code,
+                                 "place": p.place, "date_from": change.date_from.isoformat(),
+                                 "date_to": change.date_to.isoformat()})
+            for p in change.pieces if p.side in wanted]
+
+
+def contact_line_features(line: ContactLine, source: str) -> list[dict[str, Any]]:
+    return [feature(line.geometry, {"date": line.date.isoformat(), "source": source,
+                                    "length_km": round(line.length_km, 3),
+                                    "parts": line.parts,
+                                    "border_tolerance_km": line.border_tolerance_km})]
+
+
+def band_features(bands: Sequence[Band], source: str) -> list[dict[str, Any]]:
+    return [feature(b.geometry, {"date": b.date.isoformat(), "source": source, "side": b.side,
+                                 "distance_km": b.distance_km, "inner_km": b.inner_km,
+                                 "area_km2": round(b.area_km2, 3)})
+            for b in bands]
+
+
+def advance_features(report: AdvanceReport) -> list[dict[str, Any]]:
+    return [feature(a.geometry, {"side": a.side, "from_side": a.from_side,
+                                 "area_km2": round(a.area_km2, 4), "region": a.region_code,
+                                 "place": a.place, "lon": round(a.lon, 5), "lat": round(a.lat, 5),
+                                 "date_from": a.date_from.isoformat(),
+                                 "date_to": a.date_to.isoformat(),
+                                 "first_seen": a.first_seen.isoformat()})
+            for a in report.advances]
+
+
+# -- the series chart -------------------------------------------------------------------------
+def render_series_chart(points: Sequence[SeriesPoint], path: Path, title: str) -> None:
+    """A PNG line chart of the area held over time (matplotlib, Agg), written atomically."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=110)
+    try:
+        days = [p.date for p in points]
+        ax.plot(days, [p.area_km2 for p in points], marker="." if len(points) < 60 else None,
+                color="#b2182b", linewidth=1.5)
+        ax.set_title(title)
+        ax.set_ylabel(f"area held by {points[0].side}, km² (inside the national outline)")
+        ax.grid(True, alpha=0.3)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        share = ax.secondary_yaxis(
+            "right", functions=(lambda a: 100.0 * a / national_territory().area_km2,
+                                lambda s: s * national_territory().area_km2 / 100.0))
+        share.set_ylabel("% of Ukraine")
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    finally:
+        plt.close(fig)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+__all__ = [
+    "FORMATS", "ImportResult", "Resolved", "advance_features", "advances", "area_series",
+    "band_features", "buffer_bands", "change_features", "contact_line", "contact_line_features",
+    "control_change", "control_on", "controls_between", "import_snapshots", "national_territory",
+    "pick_source", "render_series_chart", "series_of", "territory_stats", "write_feature_collection",
+]
