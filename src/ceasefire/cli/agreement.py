@@ -89,14 +89,12 @@ def list_(workspace: Path | None, as_json: bool) -> None:
     if not rows:
         click.echo("no agreements stored; add one with `ceasefire agreement add FILE`")
         return
-    table = Table("id", "version", "versions", "status", "effective (UTC)", "title")
-    for column in (0, 4):
-        table.columns[column].no_wrap = True
+    # plain aligned lines: titles are long and a narrow table would fold the ids
+    width = max(len(row["agreement_id"]) for row in rows)
     for row in rows:
-        table.add_row(*(Text(str(v)) for v in (
-            row["agreement_id"], row["version"], ", ".join(map(str, row["versions"])),
-            row["status"], row["effective_at"], row["title"])))
-    console.print(table)
+        versions = ",".join(map(str, row["versions"]))
+        click.echo(f"{row['agreement_id']:<{width}}  v{row['version']} (versions {versions})  "
+                   f"{row['status']:<9}  effective {row['effective_at']}  {row['title']}")
 
 
 @agreement.command()
@@ -198,6 +196,7 @@ def render(item: Agreement, meta: dict[str, Any]) -> None:
 
     provisions = Table("provision", "kind", "binds", "parameters", "text",
                        title="Provisions", show_lines=True, expand=True)
+    provisions.columns[0].no_wrap = True
     for p in item.provisions:
         provisions.add_row(*(Text(v) for v in (p.id, p.kind, ", ".join(p.binds),
                                                _parameters(p), p.text)))
@@ -207,6 +206,7 @@ def render(item: Agreement, meta: dict[str, Any]) -> None:
     holders = list(matrix[0][1]) if matrix else []
     positions = Table("provision", *holders, title="Positions (provision × party)",
                       show_lines=True, expand=True)
+    positions.columns[0].no_wrap = True
     for p, row in matrix:
         positions.add_row(Text(f"{p.id}\n({p.kind})"),
                           *[Text(row[h].label() if row[h] else "—") for h in holders])

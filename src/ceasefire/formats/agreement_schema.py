@@ -354,3 +354,16 @@ def to_document(agreement: core.Agreement) -> dict[str, Any]:
 
 def _plain_geometry(geometry: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(geometry)) if geometry is not None else None
+
+
+def write_json_schema(path: str) -> None:
+    """Write :func:`json_schema_text` to ``path`` (atomically)."""
+    from ceasefire.fsutil import write_text_atomic
+
+    write_text_atomic(path, json_schema_text())
+
+
+if __name__ == "__main__":  # python -m ceasefire.formats.agreement_schema docs/agreement.schema.json
+    import sys
+
+    write_json_schema(sys.argv[1] if len(sys.argv) > 1 else "docs/agreement.schema.json")
