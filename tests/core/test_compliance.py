@@ -9,11 +9,25 @@ import pytest
 from shapely.geometry import box
 
 from ceasefire.core.agreement import (
-    Access, Agreement, Commitment, NoAdvance, Party, Prohibition, Window, Withdrawal,
+    Access,
+    Agreement,
+    Commitment,
+    NoAdvance,
+    Party,
+    Prohibition,
+    Window,
+    Withdrawal,
 )
 from ceasefire.core.compliance import (
-    ComplianceParams, IncidentFacts, TerritorialGain, assess_commitments, assess_gains,
-    assess_incidents, p_inside, p_window, verdict_for,
+    ComplianceParams,
+    IncidentFacts,
+    TerritorialGain,
+    assess_commitments,
+    assess_gains,
+    assess_incidents,
+    p_inside,
+    p_window,
+    verdict_for,
 )
 
 MSK = timezone(timedelta(hours=3))
