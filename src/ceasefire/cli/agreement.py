@@ -17,7 +17,7 @@ from ceasefire.cli._common import (
     print_json,
     workspace_option,
 )
-from ceasefire.core.agreement import Agreement, Provision
+from ceasefire.core.agreement import Agreement, Position, Provision
 from ceasefire.errors import AgreementError, Problem
 from ceasefire.formats.agreement_schema import to_document
 from ceasefire.formats.agreement_yaml import read_agreement
@@ -160,6 +160,10 @@ def _parameters(p: Provision) -> str:
     return "\n".join(parts)
 
 
+def _cell(position: Position | None) -> str:
+    return position.label() if position is not None else "—"
+
+
 def _say(text: str) -> None:
     """Print file-provided text literally (no rich markup, no highlighting)."""
     console.print(Text(text), soft_wrap=True)
@@ -209,7 +213,7 @@ def render(item: Agreement, meta: dict[str, Any]) -> None:
     positions.columns[0].no_wrap = True
     for p, row in matrix:
         positions.add_row(Text(f"{p.id}\n({p.kind})"),
-                          *[Text(row[h].label() if row[h] else "—") for h in holders])
+                          *[Text(_cell(row[h])) for h in holders])
     console.print(positions)
     if item.sources:
         _say("sources:")

@@ -92,14 +92,15 @@ def validate(raw: Any, lines: Lines, *, file: str, base_dir: Path | None) -> Agr
 def parse_yaml(text: str | bytes, file: str, problems: list[Problem]) -> tuple[Any, Lines]:
     """Parse YAML into plain data and a map from data path to 1-based line."""
     if isinstance(text, bytes):
-        if b"\x00" in text:
+        data = text
+        if b"\x00" in data:
             problems.append(Problem(file, "binary file, not YAML text", line=1))
             return None, {}
         try:
-            text = text.decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
-            problems.append(Problem(file, f"not UTF-8 text (byte 0x{text[exc.start]:02x} at "
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Problem(file, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at "
                                           f"offset {exc.start}); save the file as UTF-8",
                                     line=line))
             return None, {}

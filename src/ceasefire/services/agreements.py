@@ -86,8 +86,8 @@ def add_agreement(ws: Workspace, source: str | Path | Agreement,
         stored = {row["version"]: row for row in store.select(
             "agreements", {"agreement_id": agreement.id},
             columns=["version", "document"])}
-        for version, row in sorted(stored.items()):
-            if row["document"] == text:
+        for version, existing in sorted(stored.items()):
+            if existing["document"] == text:
                 return AddResult(agreement.id, version, added=False)
         if agreement.version in stored:
             raise AgreementError(
