@@ -30,3 +30,20 @@ def test_rows_of_different_shapes_fall_back_to_the_row_path() -> None:
 def test_non_finite_numbers_are_refused(bad: float) -> None:
     with pytest.raises(LedgerError):
         ledger.encode_rows([{"a": bad}])
+
+
+@pytest.mark.parametrize("column", [
+    ["plain", "Київ", ""],
+    ["plain", None, "x"],
+    ["needs\\escape", "ok"],
+    ["new\nline", None],
+    [1.5, -0.0, 1e300, None],
+    [1e308, 1e308],  # the sum overflows: the per-value path decides
+    [1, 2**53, None],
+    [2**60, 1],
+    [None, None],
+    [1, 2.5, "x", None],
+])
+def test_homogeneous_columns_take_the_bulk_path_with_the_same_bytes(column: list) -> None:
+    rows = [{"v": value, "k": "id"} for value in column]
+    assert ledger.encode_rows(rows) == [ledger.encode_row(r) for r in rows]

@@ -86,23 +86,33 @@ def _encode_column(values: list[Any]) -> list[str]:
 
     Byte-identical to calling :func:`_encode_value` on each value (subclasses such as
     StrEnum and bool take the general path); it exists because ingest encodes every row of
-    every batch and a per-value dispatch dominated its cost.
+    every batch and a per-value dispatch dominated its cost. A column of one plain type is
+    encoded in bulk; anything unusual falls back to the per-value path.
     """
-    out: list[str] = []
-    append = out.append
-    for value in values:
-        kind = type(value)
-        if kind is str:
-            if "\\" in value or "\x1f" in value or "\n" in value:
-                value = value.replace("\\", "\\\\").replace("\x1f", "\\u001f").replace("\n", "\\n")
-            append(value)
-        elif value is None:
-            append("\x00")
-        elif kind is float and value - value == 0.0:  # finite: inf - inf and nan are nan
-            append(repr(value))
-        else:
-            append(_encode_value(value))
-    return out
+    kinds = set(map(type, values))
+    if kinds <= _BULK_KINDS:
+        present = [v for v in values if v is not None] if NoneType in kinds else values
+        if kinds <= {str, NoneType}:
+            if not _needs_escape("".join(present)):
+                return ["\x00" if v is None else v for v in values] if NoneType in kinds \
+                    else list(values)
+        elif kinds <= {float, NoneType}:
+            if sum(present) - sum(present) == 0.0:  # every value finite (else nan/inf)
+                return ["\x00" if v is None else repr(v) for v in values]
+        elif kinds <= {int, NoneType}:
+            if not present or -(2**53) <= min(present) and max(present) <= 2**53:
+                return ["\x00" if v is None else repr(float(v)) for v in values]
+        elif kinds == {NoneType}:
+            return ["\x00"] * len(values)
+    return [_encode_value(v) for v in values]
+
+
+NoneType = type(None)
+_BULK_KINDS = frozenset({str, float, int, NoneType})
+
+
+def _needs_escape(text: str) -> bool:
+    return "\\" in text or "\x1f" in text or "\n" in text
 
 
 def encode_rows(rows: Sequence[Mapping[str, Any]],

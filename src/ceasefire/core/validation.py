@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -80,10 +80,11 @@ def parse_observed_at(text: str, tz: tzinfo | None = None,
 
     >>> parse_observed_at("2025-04-19").uncertainty_min
     720.0
-    >>> parse_observed_at("2025-04-19 21:40")
-    Traceback (most recent call last):
-    ...
-    ceasefire.core.validation.RowInvalid: observed_at: time has no UTC offset (add one, or set workspace.timezone)
+    >>> try:
+    ...     parse_observed_at("2025-04-19 21:40")
+    ... except RowInvalid as exc:
+    ...     print(exc.field, "-", exc.reason)
+    observed_at - time has no UTC offset (add one, or set workspace.timezone)
     """
     value = text.strip()
     if _DATE.match(value):
@@ -154,40 +155,91 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _number(row: Mapping[str, Any], field: str) -> float | None:
-    value = row.get(field)
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        text = str(value).strip()
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError as exc:
-            raise RowInvalid(field, f"not a number: {text!r}") from exc
-    if not math.isfinite(number):
-        raise RowInvalid(field, f"not a finite number: {value!r}")
-    return number
+class _Checker:
+    """Validates one batch column by column, remembering the first bad field of each row.
 
+    Fields are checked in a fixed order and a row keeps the first error it gets, so the
+    reason a row is quarantined for does not depend on how rows were batched.
+    """
 
-def _integer(row: Mapping[str, Any], field: str) -> int | None:
-    number = _number(row, field)
-    if number is None:
-        return None
-    if number != int(number):
-        raise RowInvalid(field, f"not a whole number: {row.get(field)!r}")
-    return int(number)
+    def __init__(self, columns: Mapping[str, Sequence[Any]], n: int) -> None:
+        self.columns = columns
+        self.n = n
+        self.errors: dict[int, RowInvalid] = {}
+        self._nones: list[Any] = [None] * n
 
+    def fail(self, i: int, field: str, reason: str) -> None:
+        if i not in self.errors:
+            self.errors[i] = RowInvalid(field, reason)
 
-def _vocab(row: Mapping[str, Any], field: str, allowed: frozenset[str]) -> str | None:
-    value = _text(row.get(field))
-    if value is not None and value not in allowed:
-        raise RowInvalid(field, f"unknown {field} {value!r} (expected one of "
-                                f"{', '.join(sorted(allowed))})")
-    return value
+    def raw(self, field: str) -> Sequence[Any]:
+        values = self.columns.get(field)
+        return self._nones if values is None else values
+
+    def texts(self, field: str) -> list[str | None]:
+        values = self.columns.get(field)
+        if values is None:
+            return self._nones  # shared and never written to
+        return [(v.strip() or None) if type(v) is str else _text(v) for v in values]
+
+    def required(self, field: str) -> list[str | None]:
+        values = self.texts(field)
+        for i, value in enumerate(values):
+            if value is None:
+                self.fail(i, field, "required field is empty")
+        return values
+
+    def numbers(self, field: str, *, minimum: float | None = None,
+                whole: bool = False) -> list[float | None]:
+        values = self.columns.get(field)
+        if values is None:
+            return self._nones
+        out: list[float | None] = [None] * self.n
+        for i, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                if isinstance(value, str) and not value.strip():
+                    continue
+                self.fail(i, field, f"not a number: {value!r}")
+                continue
+            if number - number != 0.0:
+                self.fail(i, field, f"not a finite number: {value!r}")
+            elif whole and number != int(number):
+                self.fail(i, field, f"not a whole number: {value!r}")
+            elif minimum is not None and number < minimum:
+                self.fail(i, field, "must not be negative" if minimum == 0
+                          else f"must be at least {minimum:g}")
+            else:
+                out[i] = number
+        return out
+
+    def vocab(self, field: str, allowed: frozenset[str]) -> list[str | None]:
+        values = self.texts(field)
+        for i, value in enumerate(values):
+            if value is not None and value not in allowed:
+                self.fail(i, field, f"unknown {field} {value!r} (expected one of "
+                                    f"{', '.join(sorted(allowed))})")
+        return values
+
+    def point(self, lat_field: str, lon_field: str, *, need: list[bool] | None = None,
+              ) -> tuple[list[float | None], list[float | None]]:
+        lats, lons = self.numbers(lat_field), self.numbers(lon_field)
+        for i, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+            if lat is None and lon is None:
+                if need is not None and need[i]:
+                    self.fail(i, lat_field, "no coordinates and no place to geocode")
+            elif lat is None or lon is None:
+                self.fail(i, lat_field if lat is None else lon_field,
+                          f"{lat_field} and {lon_field} come together")
+            else:
+                try:
+                    check_coordinates(lat, lon, lat_field=lat_field, lon_field=lon_field)
+                except RowInvalid as exc:
+                    self.fail(i, exc.field, exc.reason)
+        return lats, lons
 
 
 class ReportValidator:
@@ -195,12 +247,14 @@ class ReportValidator:
 
     ``known_sources``: source ids that exist (others are rejected as unknown);
     ``tz``: zone assumed for offset-less times (``None``: reject them).
+    Work is done a batch at a time (:meth:`validate_columns`); :meth:`validate` is the
+    same rules applied to one row.
     """
 
     def __init__(self, known_sources: Collection[str], tz: tzinfo | None = None) -> None:
         self.known_sources = known_sources
         self.tz = tz
-        self._times: dict[tuple[str, float | None], ParsedTime] = {}
+        self._times: dict[tuple[str, float | None], ParsedTime | RowInvalid] = {}
 
     def parse_time(self, text: str, uncertainty_min: float | None) -> ParsedTime:
         # real feeds repeat the same timestamps thousands of times (day-precision news)
@@ -209,7 +263,13 @@ class ReportValidator:
         if parsed is None:
             if len(self._times) > 200_000:
                 self._times.clear()
-            parsed = self._times[key] = parse_observed_at(text, self.tz, uncertainty_min)
+            try:
+                parsed = parse_observed_at(text, self.tz, uncertainty_min)
+            except RowInvalid as exc:
+                parsed = exc
+            self._times[key] = parsed
+        if isinstance(parsed, RowInvalid):
+            raise parsed
         return parsed
 
     def validate(self, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -218,74 +278,84 @@ class ReportValidator:
         A row with a ``place`` and no coordinates comes back with ``lat``/``lon`` ``None``:
         the caller geocodes it.
         """
-        report_id = _text(row.get("report_id"))
-        if report_id is None:
-            raise RowInvalid("report_id", "required field is empty")
-        source_id = _text(row.get("source_id"))
-        if source_id is None:
-            raise RowInvalid("source_id", "required field is empty")
-        if source_id not in self.known_sources:
-            raise RowInvalid("source_id", f"unknown source {source_id!r} (add it with "
-                                          "`ceasefire sources add`)")
-        observed = _text(row.get("observed_at"))
-        if observed is None:
-            raise RowInvalid("observed_at", "required field is empty")
-        time_unc = _number(row, "time_uncertainty_min")
-        if time_unc is not None and time_unc < 0:
-            raise RowInvalid("time_uncertainty_min", "must not be negative")
-        parsed = self.parse_time(observed, time_unc)
-        category = _text(row.get("category"))
-        if category is None:
-            raise RowInvalid("category", "required field is empty")
-        if category not in _CATEGORIES:
-            raise RowInvalid("category", f"unknown category {category!r}")
+        good, bad = self.validate_columns({k: [v] for k, v in row.items()}, 1)
+        if bad:
+            raise bad[0][1]
+        return good[0][1]
 
-        lat, lon = _number(row, "lat"), _number(row, "lon")
-        place = _text(row.get("place"))
-        loc_unc = _number(row, "location_uncertainty_m")
-        if loc_unc is not None and loc_unc < 0:
-            raise RowInvalid("location_uncertainty_m", "must not be negative")
-        if lat is None and lon is None:
-            if place is None:
-                raise RowInvalid("lat", "no coordinates and no place to geocode")
-        elif lat is None or lon is None:
-            raise RowInvalid("lat" if lat is None else "lon", "latitude and longitude come "
-                                                               "together")
-        else:
-            check_coordinates(lat, lon)
-            if loc_unc is None:
-                loc_unc = DEFAULT_POINT_UNCERTAINTY_M
-        origin_lat, origin_lon = _number(row, "origin_lat"), _number(row, "origin_lon")
-        if (origin_lat is None) != (origin_lon is None):
-            raise RowInvalid("origin_lat", "origin_lat and origin_lon come together")
-        if origin_lat is not None and origin_lon is not None:
-            check_coordinates(origin_lat, origin_lon, lat_field="origin_lat",
-                              lon_field="origin_lon")
-        count = _integer(row, "count")
-        if count is not None and count < 1:
-            raise RowInvalid("count", "must be at least 1")
-        credibility = _integer(row, "credibility")
-        if credibility is not None and credibility not in _CREDIBILITY:
-            raise RowInvalid("credibility", "Admiralty credibility is 1..6")
-        return {
-            "source_id": source_id,
-            "report_id": report_id,
-            "observed_at": parsed.observed_at,
-            "t_start": parsed.t_start,
-            "t_end": parsed.t_end,
-            "time_uncertainty_min": parsed.uncertainty_min,
-            "lat": lat,
-            "lon": lon,
-            "location_uncertainty_m": loc_unc,
-            "place": place,
-            "category": category,
-            "perpetrator": _text(row.get("perpetrator")),
-            "target_class": _vocab(row, "target_class", _TARGETS),
-            "weapon_class": _vocab(row, "weapon_class", _WEAPONS),
-            "count": count,
-            "credibility": credibility,
-            "origin_lat": origin_lat,
-            "origin_lon": origin_lon,
-            "event_ref": _text(row.get("event_ref")),
-            "text": _text(row.get("text")),
-        }
+    def validate_columns(self, columns: Mapping[str, Sequence[Any]], n: int,
+                         ) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, RowInvalid]]]:
+        """Validate ``n`` rows given as columns.
+
+        Returns ``(good, bad)``: ``(index, reports row)`` for valid rows and
+        ``(index, RowInvalid)`` for the others (each row's first bad field), in row order.
+        """
+        c = _Checker(columns, n)
+        report_id = c.required("report_id")
+        source_id = c.required("source_id")
+        known = self.known_sources
+        for i, sid in enumerate(source_id):
+            if sid is not None and sid not in known:
+                c.fail(i, "source_id", f"unknown source {sid!r} (add it with "
+                                       "`ceasefire sources add`)")
+        observed = c.required("observed_at")
+        time_unc = c.numbers("time_uncertainty_min", minimum=0)
+        times: list[ParsedTime | None] = [None] * n
+        for i, text in enumerate(observed):
+            if text is not None and i not in c.errors:
+                try:
+                    times[i] = self.parse_time(text, time_unc[i])
+                except RowInvalid as exc:
+                    c.fail(i, exc.field, exc.reason)
+        category = c.required("category")
+        for i, cat in enumerate(category):
+            if cat is not None and cat not in _CATEGORIES:
+                c.fail(i, "category", f"unknown category {cat!r}")
+        place = c.texts("place")
+        lat, lon = c.point("lat", "lon", need=[p is None for p in place])
+        loc_unc = c.numbers("location_uncertainty_m", minimum=0)
+        origin_lat, origin_lon = c.point("origin_lat", "origin_lon")
+        count = c.numbers("count", minimum=1, whole=True)
+        credibility = c.numbers("credibility", whole=True)
+        for i, grade in enumerate(credibility):
+            if grade is not None and grade not in _CREDIBILITY:
+                c.fail(i, "credibility", "Admiralty credibility is 1..6")
+        perpetrator = c.texts("perpetrator")
+        target = c.vocab("target_class", _TARGETS)
+        weapon = c.vocab("weapon_class", _WEAPONS)
+        event_ref = c.texts("event_ref")
+        text = c.texts("text")
+
+        errors = c.errors
+        good: list[tuple[int, dict[str, Any]]] = []
+        for i in range(n):
+            if i in errors:
+                continue
+            parsed = times[i]
+            assert parsed is not None
+            unc = loc_unc[i]
+            if unc is None and lat[i] is not None:
+                unc = DEFAULT_POINT_UNCERTAINTY_M
+            good.append((i, {
+                "source_id": source_id[i],
+                "report_id": report_id[i],
+                "observed_at": parsed.observed_at,
+                "t_start": parsed.t_start,
+                "t_end": parsed.t_end,
+                "time_uncertainty_min": parsed.uncertainty_min,
+                "lat": lat[i],
+                "lon": lon[i],
+                "location_uncertainty_m": unc,
+                "place": place[i],
+                "category": category[i],
+                "perpetrator": perpetrator[i],
+                "target_class": target[i],
+                "weapon_class": weapon[i],
+                "count": None if count[i] is None else int(count[i]),  # type: ignore[arg-type]
+                "credibility": None if credibility[i] is None else int(credibility[i]),  # type: ignore[arg-type]
+                "origin_lat": origin_lat[i],
+                "origin_lon": origin_lon[i],
+                "event_ref": event_ref[i],
+                "text": text[i],
+            }))
+        return good, sorted(errors.items())

@@ -31,10 +31,24 @@ BOM = b"\xef\xbb\xbf"
 
 @dataclass
 class Chunk:
-    """Rows read from one stretch of a file: ``(row_number, raw canonical row)`` pairs."""
+    """Rows read from one stretch of a file, as raw canonical *columns*.
 
-    rows: list[tuple[int, dict[str, Any]]]
+    ``columns`` maps canonical column names (plus ``extra``: a dict or a JSON text per row)
+    to equally long lists; ``rows`` holds each row's number in the file. Columns, not row
+    dicts, because validation works a column at a time (see core/validation.py).
+    """
+
+    columns: dict[str, list[Any]]
+    rows: list[int]
     bytes_done: int = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Row ``i`` as a dict (for the quarantine's record of what was read)."""
+        return {name: values[i] for name, values in self.columns.items()
+                if values[i] not in (None, "")}
 
 
 @dataclass
@@ -175,16 +189,15 @@ def _arrow_message(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def csv_row_chunks(path: Path, header: Sequence[str], encoding: str, mapper: Any,
-                   ) -> Iterator[Chunk]:
+def csv_chunks(path: Path, header: Sequence[str], encoding: str, mapper: Any,
+               ) -> Iterator[Chunk]:
     """Stream a CSV, turning each block into a :class:`Chunk` with ``mapper(columns, n)``.
 
-    ``mapper`` gets the block's columns and returns a list of raw canonical rows, one per
-    input row; row numbers are assigned here.
+    ``mapper`` gets the block's columns (as in the file) and returns the raw canonical
+    columns, one value per input row; row numbers are assigned here.
     """
     next_row = 2
     for columns, done in iter_csv_columns(path, header, encoding):
         n = len(next(iter(columns.values()))) if columns else 0
-        mapped = mapper(columns, n)
-        yield Chunk(list(zip(range(next_row, next_row + n), mapped, strict=True)), done)
+        yield Chunk(mapper(columns, n), list(range(next_row, next_row + n)), done)
         next_row += n

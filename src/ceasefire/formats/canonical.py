@@ -21,7 +21,7 @@ from ceasefire.errors import InputError, Problem
 from ceasefire.formats.base import (
     Chunk,
     Reader,
-    csv_row_chunks,
+    csv_chunks,
     detect_encoding,
     read_header,
     require_columns,
@@ -47,20 +47,18 @@ class CanonicalReader(Reader):
         known = [c for c in header if c in REPORT_COLUMNS]
         others = [c for c in header if c not in REPORT_COLUMNS and c]
 
-        def mapper(columns: dict[str, list[Any]], n: int) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            for i in range(n):
-                row = {c: columns[c][i] for c in known}
-                if source_id and not row.get("source_id"):
-                    row["source_id"] = source_id
-                if others:
-                    extra = {c: columns[c][i] for c in others if columns[c][i]}
-                    if extra:
-                        row["extra"] = extra
-                rows.append(row)
-            return rows
+        def mapper(columns: dict[str, list[Any]], n: int) -> dict[str, list[Any]]:
+            mapped = {c: columns[c] for c in known}
+            if source_id:
+                mapped["source_id"] = [v or source_id for v in columns.get("source_id",
+                                                                            [None] * n)]
+            if others:
+                mapped["extra"] = [
+                    {c: columns[c][i] for c in others if columns[c][i]} or None for i in range(n)
+                ]
+            return mapped
 
-        yield from csv_row_chunks(path, header, encoding, mapper)
+        yield from csv_chunks(path, header, encoding, mapper)
 
 
 class SourceRow(BaseModel):
@@ -113,9 +111,9 @@ def read_sources(path: Path) -> list[Source]:
     sources: list[Source] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    for chunk in csv_row_chunks(path, header, encoding,
-                                lambda cols, n: [{c: cols[c][i] for c in header} for i in range(n)]):
-        for row_no, raw in chunk.rows:
+    for chunk in csv_chunks(path, header, encoding, lambda cols, n: cols):
+        for i, row_no in enumerate(chunk.rows):
+            raw = {c: chunk.columns[c][i] for c in header}
             try:
                 source = SourceRow.model_validate(raw).to_source()
             except ValidationError as exc:

@@ -4,8 +4,9 @@ Columns: ``datetime, lon, lat, place_name, event_type, headline`` (UTF-8 with a 
 quoted). The export has no id column and no actor columns. Choices, documented in
 docs/formats.md:
 
-* **report_id** is derived from the row's content (BLAKE2b of all six fields, 16 hex
-  digits, prefixed ``v``), so it is stable across re-exports and file order. Rows that are
+* **report_id** is derived from the row's content: ``v`` + the date (``YYYYMMDD``) + ``-`` +
+  BLAKE2b of all six fields (16 hex digits), so it is stable across re-exports and file
+  order. Rows that are
   identical in every field are the same report repeated by the exporter and count as
   duplicates.
 * **One headline, several places**: the export already writes one row per geocoded place;
@@ -24,6 +25,7 @@ docs/formats.md:
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from ceasefire.core.evidence import NEUTRAL, Source, SourceKind
 from ceasefire.formats.base import (
     Chunk,
     Reader,
-    csv_row_chunks,
+    csv_chunks,
     detect_encoding,
     read_header,
     require_columns,
@@ -81,8 +83,11 @@ def labels_to_category(labels: list[str]) -> str:
 
 
 def report_id_for(values: tuple[str, ...]) -> str:
+    """``v<YYYYMMDD>-<16 hex>``: the day first (readable, and ids of one file then reach the
+    store's unique index nearly in order), then BLAKE2b of all six fields."""
     material = "\x1f".join(values).encode("utf-8")
-    return "v" + hashlib.blake2b(material, digest_size=8).hexdigest()
+    day = values[0][:10].replace("-", "")
+    return f"v{day}-{hashlib.blake2b(material, digest_size=8).hexdigest()}"
 
 
 def _observed_at(value: str) -> tuple[str, float | None]:
@@ -109,31 +114,38 @@ class ViinaReader(Reader):
         require_columns(path, header, COLUMNS, "VIINA")
         sid = source_id or SOURCE_ID
         times: dict[str, tuple[str, float | None]] = {}
+        labelled: dict[str, tuple[str, str | None, str | None, str | None]] = {}
 
-        def mapper(columns: dict[str, list[Any]], n: int) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
-            cols = [columns[c] for c in COLUMNS]
-            for dt, lon, lat, place, event_type, headline in zip(*cols, strict=True):
-                labels = [t for t in event_type.split("|") if t] if event_type else []
-                parsed = times.get(dt)
-                if parsed is None:
-                    parsed = times[dt] = _observed_at(dt)
-                weapon = next((LABEL_WEAPON[t] for t in labels if t in LABEL_WEAPON), None)
-                rows.append({
-                    "report_id": report_id_for((dt, lon, lat, place, event_type, headline)),
-                    "source_id": sid,
-                    "observed_at": parsed[0],
-                    "time_uncertainty_min": parsed[1],
-                    "lat": lat,
-                    "lon": lon,
-                    "location_uncertainty_m": SETTLEMENT_UNCERTAINTY_M,
-                    "place": place,
-                    "category": labels_to_category(labels),
-                    "weapon_class": weapon,
-                    "target_class": "civilian" if CIVILIAN_LABELS.intersection(labels) else None,
-                    "text": headline,
-                    "extra": {"labels": labels} if labels else None,
-                })
-            return rows
+        def label_info(event_type: str) -> tuple[str, str | None, str | None, str | None]:
+            labels = [t for t in event_type.split("|") if t]
+            weapon = next((LABEL_WEAPON[t] for t in labels if t in LABEL_WEAPON), None)
+            target = "civilian" if CIVILIAN_LABELS.intersection(labels) else None
+            extra = json.dumps({"labels": labels}) if labels else None
+            return labels_to_category(labels), weapon, target, extra
 
-        yield from csv_row_chunks(path, header, encoding, mapper)
+        def mapper(columns: dict[str, list[Any]], n: int) -> dict[str, list[Any]]:
+            # few distinct datetimes and label sets: map each once, then look rows up
+            for dt in set(columns["datetime"]).difference(times):
+                times[dt] = _observed_at(dt)
+            for et in set(columns["event_type"]).difference(labelled):
+                labelled[et] = label_info(et)
+            when = [times[dt] for dt in columns["datetime"]]
+            info = [labelled[et] for et in columns["event_type"]]
+            return {
+                "report_id": [report_id_for(values) for values in
+                              zip(*(columns[c] for c in COLUMNS), strict=True)],
+                "source_id": [sid] * n,
+                "observed_at": [w[0] for w in when],
+                "time_uncertainty_min": [w[1] for w in when],
+                "lat": columns["lat"],
+                "lon": columns["lon"],
+                "location_uncertainty_m": [SETTLEMENT_UNCERTAINTY_M] * n,
+                "place": columns["place_name"],
+                "category": [x[0] for x in info],
+                "weapon_class": [x[1] for x in info],
+                "target_class": [x[2] for x in info],
+                "text": columns["headline"],
+                "extra": [x[3] for x in info],
+            }
+
+        yield from csv_chunks(path, header, encoding, mapper)

@@ -150,30 +150,32 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
         seen: set[tuple[str, str]] = set()
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
         for chunk in reader.read(path, source_id=source_id):
+            n = len(chunk)
+            read += n
+            valid, invalid = validator.validate_columns(chunk.columns, n)
+            extras = chunk.columns.get("extra")
             good: list[dict[str, Any]] = []
-            bad: list[dict[str, Any]] = []
-            for row_no, raw in chunk.rows:
-                read += 1
-                try:
-                    report = validator.validate(raw)
-                    if report["lat"] is None:
+            bad = [(i, exc) for i, exc in invalid]
+            for i, report in valid:
+                if report["lat"] is None:
+                    try:
                         report["lat"], report["lon"], report["location_uncertainty_m"] = \
                             _geocode(geocoder, report["place"], report["location_uncertainty_m"])
-                except RowInvalid as exc:
-                    bad.append({"file": name, "row": row_no, "field": exc.field,
-                                "reason": exc.reason, "raw": _json(raw), "at": now})
-                    continue
+                    except RowInvalid as exc:
+                        bad.append((i, exc))
+                        continue
                 key = (report["source_id"], report["report_id"])
                 if key in seen:
                     duplicates += 1
                     continue
                 seen.add(key)
-                extra = raw.get("extra")
+                extra = extras[i] if extras is not None else None
                 report["evidence_hashes"] = None
                 report["sensitive"] = 0
-                report["extra"] = _json(extra) if extra else None
+                report["extra"] = extra if extra is None or isinstance(extra, str) \
+                    else _json(extra)
                 report["ingest_file"] = name
-                report["ingest_row"] = row_no
+                report["ingest_row"] = chunk.rows[i]
                 good.append(report)
             if good:
                 known_keys = stored.existing(good)
@@ -184,8 +186,11 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             batch.add("reports", good)
             added += len(good)
             rejected += len(bad)
-            if requarantine:
-                batch.add("quarantine", bad)
+            if requarantine and bad:
+                batch.add("quarantine", [
+                    {"file": name, "row": chunk.rows[i], "field": exc.field,
+                     "reason": exc.reason, "raw": _json(chunk.row(i)), "at": now}
+                    for i, exc in sorted(bad, key=lambda b: b[0])])
             if progress is not None:
                 progress(chunk.bytes_done)
         batch.note.update({"file": name, "sha256": sha, "format": reader.name, "read": read,

@@ -1,0 +1,96 @@
+"""Benchmark: ingest all 191,675 VIINA rows, against two references measured in the same run.
+
+* ours: ``services.ingest.ingest_file`` per file into a fresh workspace (reader, validation,
+  duplicate check, quarantine, SQLite insert and one ledger entry per file: everything
+  ``ceasefire ingest --format viina`` does except drawing the progress bar);
+* pandas: ``pandas.read_csv`` + ``DataFrame.to_sql`` into a fresh SQLite file (validates
+  nothing, no ledger);
+* pyarrow: the raw ``pyarrow.csv.read_csv`` parse of the same bytes (the floor).
+
+Prints a table of seconds and rows/s, and the two ratios of issue 3: ours / pandas
+(target >= 1.0) and pyarrow / ours (target <= 5). Run:
+
+    .venv/bin/python bench/bench_ingest.py [--repeat 3] [--data ../shared/data/viina_incidents]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.csv as pacsv
+
+from ceasefire.formats.viina import ViinaReader
+from ceasefire.services.ingest import ingest_file
+from ceasefire.workspace import Workspace
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "viina_incidents"
+
+
+def run_ours(files: list[Path]) -> int:
+    with tempfile.TemporaryDirectory() as tmp, Workspace.init(Path(tmp) / "ws") as ws:
+        reader = ViinaReader()
+        read = 0
+        for path in files:
+            summary = ingest_file(ws, path, reader)
+            assert summary.added + summary.duplicates + summary.rejected == summary.read
+            read += summary.read
+        return read
+
+
+def run_pandas(files: list[Path]) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        conn = sqlite3.connect(Path(tmp) / "pandas.db")
+        read = 0
+        for path in files:
+            frame = pd.read_csv(path, encoding="utf-8-sig")
+            frame.to_sql("viina", conn, if_exists="append", index=False)
+            read += len(frame)
+        conn.commit()
+        conn.close()
+        return read
+
+
+def run_pyarrow(files: list[Path]) -> int:
+    return sum(pacsv.read_csv(path).num_rows for path in files)
+
+
+def best_of(fn: Callable[[list[Path]], int], files: list[Path], repeat: int) -> tuple[float, int]:
+    times, rows = [], 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        rows = fn(files)
+        times.append(time.perf_counter() - start)
+    return min(times), rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    files = sorted(args.data.glob("*.csv"))
+    if not files:
+        raise SystemExit(f"no CSV files in {args.data}")
+    results = {}
+    for name, fn in (("pyarrow.csv parse", run_pyarrow), ("pandas read_csv+to_sql", run_pandas),
+                     ("ceasefire ingest", run_ours)):
+        results[name] = best_of(fn, files, args.repeat)
+    print(f"VIINA: {len(files)} files; best of {args.repeat} runs")
+    print(f"{'step':<26}{'rows':>10}{'seconds':>10}{'rows/s':>12}")
+    for name, (seconds, rows) in results.items():
+        print(f"{name:<26}{rows:>10,}{seconds:>10.2f}{rows / seconds:>12,.0f}")
+    ours = results["ceasefire ingest"][0]
+    print(f"ratio ours/pandas (speed, target >= 1.0): "
+          f"{results['pandas read_csv+to_sql'][0] / ours:.2f}")
+    print(f"ratio ours vs raw parse (slowdown, target <= 5): "
+          f"{ours / results['pyarrow.csv parse'][0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
