@@ -1,0 +1,50 @@
+"""``ceasefire export reports|incidents --format csv|geojson|parquet -o FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ceasefire.cli._common import open_workspace, workspace_option
+from ceasefire.formats.writers import WRITER_FORMATS
+from ceasefire.services.export import export_incidents, export_reports
+
+_format = click.option("--format", "format_name", type=click.Choice(WRITER_FORMATS),
+                       default="csv", show_default=True, help="Output format.")
+_output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                       required=True, help="File to write (written atomically).")
+
+
+@click.group()
+def export() -> None:
+    """Export stored reports or fused incidents (CSV cells are defused against formulas)."""
+
+
+@export.command("reports")
+@_format
+@_output
+@click.option("--source-id", default=None, help="Only the reports of this source.")
+@workspace_option
+def reports(format_name: str, output: Path, source_id: str | None,
+            workspace: Path | None) -> None:
+    """Reports in the canonical reports.csv columns, plus global_id (source_id:report_id)."""
+    with open_workspace(workspace) as ws:
+        where = {"source_id": source_id} if source_id else None
+        n = export_reports(ws.store, format_name, output, where)
+    click.echo(f"wrote {n} report(s) to {output}", err=True)
+
+
+@export.command("incidents")
+@_format
+@_output
+@workspace_option
+def incidents(format_name: str, output: Path, workspace: Path | None) -> None:
+    """Incidents in the columns of DESIGN.md (incident_id, report_ids, n_reports, ...)."""
+    with open_workspace(workspace) as ws:
+        n = export_incidents(ws.store, format_name, output)
+    click.echo(f"wrote {n} incident(s) to {output}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(export)
