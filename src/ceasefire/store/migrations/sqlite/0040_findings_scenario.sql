@@ -1,0 +1,4 @@
+-- Findings computed in scenario mode (an agreement assessed "as if in force") are kept
+-- apart from findings against terms that were really in force.
+ALTER TABLE findings ADD COLUMN scenario INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX findings_incident ON findings (incident_id);
