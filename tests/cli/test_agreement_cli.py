@@ -50,6 +50,20 @@ def test_must_show_undefined_party_and_end_before_start(cli, tmp_path: Path) -> 
     assert len(lines) == 2
 
 
+def test_must_show_with_end_added_next_to_the_duration(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    copy = tmp_path / "proposal.yaml"
+    text = PROPOSAL.read_text(encoding="utf-8").replace(
+        "  duration: P30D\n", "  duration: P30D\n  end: 2025-03-01T00:00:00+02:00\n")
+    head, tail = text.split("\nprovisions:\n", 1)
+    copy.write_text(head + "\nprovisions:\n" + tail.replace("binds: [UA, RU]", "binds: [XX, RU]", 1),
+                    encoding="utf-8")
+    result = cli("agreement", "check", copy)
+    assert result.exit_code == 2
+    assert "provisions[0].binds[0]: unknown party 'XX'" in result.stderr
+    assert "window.end: end 2025-03-01T00:00:00+02:00 is not after start" in result.stderr
+    assert "window.duration: give either end or duration, not both" in result.stderr
+
+
 def test_check_mixed_files_reports_each(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     binary = tmp_path / "blob.yaml"
     binary.write_bytes(b"\x00\x01\x02")

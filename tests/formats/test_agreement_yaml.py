@@ -185,6 +185,25 @@ def test_unreadable_files(data: bytes, line: int, fragment: str) -> None:
     assert problem[0] == line and fragment in problem[2]
 
 
+def test_pure_python_loader_gives_the_same_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from ceasefire.formats import agreement_yaml
+
+    broken = VALID.replace("binds: [UA, RU]", "binds: [UA, XX]").replace("kind: prohibition",
+                                                                         "kind: prohibit")
+    fast = problems(broken)
+    monkeypatch.setattr(agreement_yaml, "_LOADER", yaml.SafeLoader)
+    assert problems(broken) == fast
+    assert problems(b"id: x\ntitle: [unclosed\n")[0][0] == 3
+
+
+def test_date_without_time_gets_a_helpful_hint() -> None:
+    found = problems(VALID.replace("start: 2025-04-19T18:00:00+03:00", "start: 2025-04-19"))
+    assert (12, "window.start", ("'2025-04-19' has no UTC offset: write e.g. "
+            "2025-04-19T00:00:00+03:00")) in found
+
+
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         read_agreement(tmp_path / "absent.yaml")

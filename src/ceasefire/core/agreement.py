@@ -91,7 +91,8 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(f"{text!r} is not an ISO 8601 date-time "
                          "(e.g. 2025-03-18T00:00:00+03:00)") from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{text!r} has no UTC offset: write e.g. {text.strip()}+03:00")
+        example = text.strip() if "T" in text or " " in text.strip() else f"{text.strip()}T00:00:00"
+        raise ValueError(f"{text!r} has no UTC offset: write e.g. {example}+03:00")
     return value
 
 
