@@ -35,6 +35,8 @@ from shapely.strtree import STRtree
 
 from ceasefire.core.geodesy import LocalProjection, geodesic_area_km2, polygonal
 
+Day = date  # alias: classes below have a field named ``date``
+
 OCCUPIER = "RU"
 DEFENDER = "UA"
 SIDES: tuple[str, str] = (DEFENDER, OCCUPIER)
@@ -98,7 +100,8 @@ class NationalTerritory:
     def _region_tree(self) -> STRtree:
         if "tree" not in self._cache:
             self._cache["tree"] = STRtree([r.geometry for r in self.regions])
-        return self._cache["tree"]  # type: ignore[no-any-return]
+        tree: STRtree = self._cache["tree"]
+        return tree
 
     def region_at(self, point: Point) -> Region | None:
         """The region containing ``point``, else the nearest one (points on the coast)."""
@@ -128,7 +131,8 @@ class NationalTerritory:
             inner = proj.inverse(shrunk)
             shapely.prepare(inner)
             self._cache[key] = inner
-        return self._cache[key]  # type: ignore[no-any-return]
+        result: BaseGeometry = self._cache[key]
+        return result
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +150,7 @@ class ControlMap:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_sides(cls, day: date, given: Mapping[str, BaseGeometry],
+    def from_sides(cls, day: Day, given: Mapping[str, BaseGeometry],
                    territory: NationalTerritory, source: str = "") -> ControlMap:
         if not given:
             raise ValueError("a control map needs the geometry of at least one side")
@@ -170,7 +174,8 @@ class ControlMap:
             else:
                 other = self.held(opponent(side))
                 self._cache[side] = polygonal(self.territory.outline.difference(other))
-        return self._cache[side]  # type: ignore[no-any-return]
+        held: MultiPolygon = self._cache[side]
+        return held
 
     def area_km2(self, side: str) -> float:
         """Geodesic area held by ``side``; a derived side is the national area minus the other."""

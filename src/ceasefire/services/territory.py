@@ -126,7 +126,8 @@ def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate
                                               "source": key[2]}, columns=["geometry"]))
         earlier = new.get(key)
         if stored or earlier is not None:
-            same = bytes(stored[0]["geometry"]) if stored else shapely.to_wkb(earlier.geometry)
+            same = (bytes(stored[0]["geometry"]) if stored
+                    else shapely.to_wkb(earlier.geometry) if earlier is not None else b"")
             if same != wkb:
                 raise InputError(f"a {key[1]} snapshot of {key[0]} from {key[2]!r} is already "
                                  "stored with a different geometry; stored snapshots are "
@@ -314,16 +315,22 @@ def render_series_chart(points: Sequence[SeriesPoint], path: Path, title: str) -
 
     fig, ax = plt.subplots(figsize=(9, 4.5), dpi=110)
     try:
-        days = [p.date for p in points]
+        days: list[Any] = [p.date for p in points]  # matplotlib plots dates natively
         ax.plot(days, [p.area_km2 for p in points], marker="." if len(points) < 60 else None,
                 color="#b2182b", linewidth=1.5)
         ax.set_title(title)
         ax.set_ylabel(f"area held by {points[0].side}, km² (inside the national outline)")
         ax.grid(True, alpha=0.3)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-        share = ax.secondary_yaxis(
-            "right", functions=(lambda a: 100.0 * a / national_territory().area_km2,
-                                lambda s: s * national_territory().area_km2 / 100.0))
+        national = national_territory().area_km2
+
+        def to_share(area: Any) -> Any:
+            return 100.0 * area / national
+
+        def to_area(share_pct: Any) -> Any:
+            return share_pct * national / 100.0
+
+        share = ax.secondary_yaxis("right", functions=(to_share, to_area))
         share.set_ylabel("% of Ukraine")
         fig.autofmt_xdate()
         fig.tight_layout()
