@@ -1,0 +1,370 @@
+"""Fusion: reports become incidents (DESIGN.md "Fusion").
+
+Two reports are **compatible** (may describe one event) when
+
+* their categories are of one family (:data:`~ceasefire.core.evidence.CATEGORY_FAMILY`);
+* their time intervals, each widened by half its category's window, overlap: the gap
+  between them is at most ``(window_a + window_b) / 2``;
+* their uncertainty circles, each widened by half its category's radius, meet: the
+  great-circle distance is at most ``u_a + u_b + (radius_a + radius_b) / 2``;
+* they come from different sources, or from one source with one ``event_ref`` (an update).
+
+**Candidates** come from space-time blocking: each report gets a level from its reach
+(uncertainty + half window/radius, in powers of two of a base); a level's grid has cells
+as large as twice its reach, so every compatible pair lies in neighbouring cells of the
+grid of the coarser of the two. Sorting cell keys and ``searchsorted`` over the 27
+neighbour offsets finds them in O(N log N) with numpy, never N².
+
+**Assignment does not chain.** Reports are put in a canonical order (time midpoint, then
+``source_id:report_id``); each joins the existing incident with which it is compatible
+with *every* member (the closest such, by the normalized space-time distance of its nearest
+member), or starts a new one. The outcome is therefore a function of the *set* of reports,
+not of their input order.
+
+**Incremental equals batch, exactly.** Compatibility is a graph; assignment only ever
+groups reports of one connected component, and its result on a component depends only on
+that component's reports. Adding reports only merges components. So :func:`attach`
+recomputes the components that contain a new report and keeps every other incident as it
+was: the result is the batch result over all reports (tested).
+
+Cliques (components whose reports are all pairwise compatible: most of them) become one
+incident without the sequential pass, which only runs over the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
+from ceasefire.core.profile import ScoringProfile
+
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_DEG = EARTH_RADIUS_M * np.pi / 180.0
+_CHUNK = 2_000_000  # candidate pairs per block (bounds peak memory)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ReportArrays:
+    """The columns fusion needs, one entry per report (located reports only).
+
+    ``gid`` is the global id ``source_id:report_id``; ``source`` and ``event`` are integer
+    codes (``event`` -1 when the report has no ``event_ref``; equal codes mean one source's
+    one event); ``category`` indexes :data:`CATEGORIES`.
+    """
+
+    gid: np.ndarray
+    source: np.ndarray
+    event: np.ndarray
+    t_start: np.ndarray
+    t_end: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    uncertainty_m: np.ndarray
+    category: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.gid)
+
+    @classmethod
+    def build(cls, gid: Sequence[str], source_id: Sequence[str],
+              event_ref: Sequence[str | None], t_start: Sequence[float],
+              t_end: Sequence[float], lat: Sequence[float], lon: Sequence[float],
+              uncertainty_m: Sequence[float | None], category: Sequence[str]) -> ReportArrays:
+        """Encode plain columns (strings become integer codes)."""
+        src = np.asarray(source_id, dtype=object).astype(str)
+        _, src_codes = np.unique(src, return_inverse=True)
+        ev = np.asarray(event_ref, dtype=object)
+        has_ev = np.array([isinstance(e, str) and e != "" for e in ev], dtype=bool)
+        ev_key = np.where(has_ev, np.char.add(np.char.add(src, "\x1f"),
+                                              ev.astype(str)), "")
+        _, ev_codes = np.unique(ev_key, return_inverse=True)
+        cat_index = {c: i for i, c in enumerate(CATEGORIES)}
+        cats = np.array([cat_index.get(c, cat_index["other"]) for c in category], dtype=np.int16)
+        unc = np.asarray(uncertainty_m, dtype=object)
+        unc_f = np.array([0.0 if u is None else float(u) for u in unc], dtype=np.float64)
+        return cls(
+            gid=np.asarray(gid, dtype=object).astype(str),
+            source=src_codes.astype(np.int64),
+            event=np.where(has_ev, ev_codes, -1).astype(np.int64),
+            t_start=np.asarray(t_start, dtype=np.float64),
+            t_end=np.asarray(t_end, dtype=np.float64),
+            lat=np.asarray(lat, dtype=np.float64),
+            lon=np.asarray(lon, dtype=np.float64),
+            uncertainty_m=np.nan_to_num(unc_f),
+            category=cats,
+        )
+
+    def take(self, index: np.ndarray) -> ReportArrays:
+        return ReportArrays(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Compatible pairs in canonical order (``a < b``) and a closeness score per pair."""
+
+    order: np.ndarray   # canonical position -> input index
+    a: np.ndarray
+    b: np.ndarray
+    score: np.ndarray   # normalized space-time distance (0 = same place and time)
+
+
+def canonical_order(arrays: ReportArrays) -> np.ndarray:
+    """Input indices sorted by (time midpoint, global id): independent of input order."""
+    mid = (arrays.t_start + arrays.t_end) / 2.0
+    return np.lexsort((arrays.gid, mid))
+
+
+def _family_codes() -> np.ndarray:
+    names = sorted(set(CATEGORY_FAMILY.values()))
+    return np.array([names.index(CATEGORY_FAMILY[c]) for c in CATEGORIES], dtype=np.int16)
+
+
+def haversine_m(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+                ) -> np.ndarray:
+    """Great-circle distance in metres (vectorized)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat = p2 - p1
+    dlon = np.radians(lon2 - lon1)
+    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
+                        progress: Progress | None = None) -> Graph:
+    """Every compatible pair, found by space-time blocking (see the module docstring)."""
+    order = canonical_order(arrays)
+    r = arrays.take(order)
+    n = len(r)
+    tables = profile.category_tables()
+    win = np.array([tables.window_s[c] for c in CATEGORIES])[r.category]
+    rad = np.array([tables.radius_m[c] for c in CATEGORIES])[r.category]
+    unc = np.maximum(r.uncertainty_m, profile.min_location_uncertainty_m)
+    fam = _family_codes()[r.category]
+    mid = (r.t_start + r.t_end) / 2.0
+    reach_t = (r.t_end - r.t_start) / 2.0 + win / 2.0
+    reach_s = unc + rad / 2.0
+    empty = np.zeros(0, dtype=np.int64)
+    if n < 2:
+        return Graph(order, empty, empty, np.zeros(0))
+
+    base_t = float(np.quantile(reach_t, 0.5))
+    base_s = float(np.quantile(reach_s, 0.5))
+    level = np.maximum(np.ceil(np.log2(np.maximum(reach_t / base_t, reach_s / base_s)) - 1e-9),
+                       0).astype(np.int64)
+    # longitude degrees shrink with latitude: size cells for the most poleward report
+    coslat = max(np.cos(np.radians(min(float(np.abs(r.lat).max()) + 1.0, 89.0))), 1e-3)
+    a_parts, b_parts = [], []
+    levels = np.unique(level)
+    for step, lv in enumerate(levels):
+        if progress:
+            progress("blocking", step, len(levels))
+        cell_t = 2.0 * base_t * 2.0 ** lv * 1.000001
+        cell_s = 2.0 * base_s * 2.0 ** lv * 1.000001
+        cell_lat = cell_s / M_PER_DEG
+        cell_lon = cell_lat / coslat
+        tb = np.floor((mid - mid.min()) / cell_t).astype(np.int64)
+        yb = np.floor((r.lat - r.lat.min()) / cell_lat).astype(np.int64)
+        xb = np.floor((r.lon - r.lon.min()) / cell_lon).astype(np.int64)
+        ny, nx = int(yb.max()) + 3, int(xb.max()) + 3
+        if (int(tb.max()) + 3) * ny * nx >= 2**62:
+            raise ValueError("fusion grid too fine for the extent of the data")
+        key = ((tb + 1) * ny + (yb + 1)) * nx + (xb + 1)
+        for qa, cb in _candidates(key, level, lv, (ny, nx)):
+            ok = fam[qa] == fam[cb]
+            ok &= (r.source[qa] != r.source[cb]) | (
+                (r.event[qa] == r.event[cb]) & (r.event[qa] >= 0))
+            gap = np.maximum(r.t_start[qa], r.t_start[cb]) - np.minimum(r.t_end[qa], r.t_end[cb])
+            ok &= gap <= (win[qa] + win[cb]) / 2.0
+            qa, cb = qa[ok], cb[ok]
+            dist = haversine_m(r.lat[qa], r.lon[qa], r.lat[cb], r.lon[cb])
+            ok = dist <= unc[qa] + unc[cb] + (rad[qa] + rad[cb]) / 2.0
+            a_parts.append(np.minimum(qa[ok], cb[ok]))
+            b_parts.append(np.maximum(qa[ok], cb[ok]))
+    a = np.concatenate(a_parts) if a_parts else empty
+    b = np.concatenate(b_parts) if b_parts else empty
+    pair_order = np.lexsort((a, b))
+    a, b = a[pair_order], b[pair_order]
+    dist = haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b])
+    allow_s = unc[a] + unc[b] + (rad[a] + rad[b]) / 2.0
+    allow_t = (r.t_end[a] - r.t_start[a] + r.t_end[b] - r.t_start[b]) / 2.0 + \
+        (win[a] + win[b]) / 2.0
+    score = (dist / allow_s) ** 2 + (np.abs(mid[a] - mid[b]) / np.maximum(allow_t, 1.0)) ** 2
+    return Graph(order, a, b, score)
+
+
+def _candidates(key: np.ndarray, level: np.ndarray, lv: int, shape: tuple[int, int]
+                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Candidate pairs (query, indexed) for the grid of level ``lv``, in bounded blocks.
+
+    Indexed: reports of level ``lv``; queries: reports of level <= ``lv``. Work is done per
+    occupied cell: matching neighbouring cells is a ``searchsorted`` over the (few) occupied
+    cells, then every query of one cell pairs with every indexed report of the other.
+    """
+    ny, nx = shape
+    idx = np.flatnonzero(level == lv)
+    idx = idx[np.argsort(key[idx], kind="stable")]
+    icells, istart, icount = np.unique(key[idx], return_index=True, return_counts=True)
+    q = np.flatnonzero(level <= lv)
+    q = q[np.argsort(key[q], kind="stable")]
+    qcells, qstart, qcount = np.unique(key[q], return_index=True, return_counts=True)
+    for dt in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                target = qcells + (dt * ny + dy) * nx + dx
+                pos = np.clip(np.searchsorted(icells, target), 0, max(len(icells) - 1, 0))
+                hit = icells[pos] == target
+                qc, ic = np.flatnonzero(hit), pos[hit]
+                sizes = qcount[qc] * icount[ic]
+                # split the cell pairs into blocks of about _CHUNK candidates
+                bounds = np.searchsorted(np.cumsum(sizes), np.arange(
+                    _CHUNK, int(sizes.sum()) + _CHUNK, _CHUNK), "right")
+                lo = 0
+                for hi in np.unique(np.append(bounds, len(qc))):
+                    if hi <= lo:
+                        continue
+                    yield _expand(q, qstart[qc[lo:hi]], qcount[qc[lo:hi]],
+                                  idx, istart[ic[lo:hi]], icount[ic[lo:hi]], level, lv)
+                    lo = hi
+
+
+def _expand(q: np.ndarray, qs: np.ndarray, qn: np.ndarray, idx: np.ndarray, is_: np.ndarray,
+            inn: np.ndarray, level: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+    """All (query, indexed) pairs of the given cell pairs."""
+    sizes = qn * inn
+    total = int(sizes.sum())
+    block = np.repeat(np.arange(len(sizes)), sizes)
+    k = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    width = inn[block]
+    qa = q[qs[block] + k // width]
+    cb = idx[is_[block] + k % width]
+    keep = (qa < cb) | (level[qa] < lv)  # same-level pairs are found from both ends: keep one
+    return qa[keep], cb[keep]
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected component of each node (its smallest member), by hook-and-compress."""
+    parent = np.arange(n, dtype=np.int64)
+    while True:
+        pa, pb = parent[a], parent[b]
+        differ = pa != pb
+        if not differ.any():
+            return parent
+        lo, hi = np.minimum(pa[differ], pb[differ]), np.maximum(pa[differ], pb[differ])
+        np.minimum.at(parent, hi, lo)
+        while True:  # pointer jumping until every node points at its root
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
+
+
+def _assign(n: int, graph: Graph, comp: np.ndarray, redo: np.ndarray) -> np.ndarray:
+    """Anchor (canonical position of the first member) of each report's incident.
+
+    Only components flagged in ``redo`` are computed; the others get -1.
+    """
+    anchor = np.full(n, -1, dtype=np.int64)
+    size = np.bincount(comp, minlength=n)
+    in_comp_edges = np.bincount(comp[graph.a], minlength=n)
+    clique = in_comp_edges == size * (size - 1) // 2
+    simple = redo[comp] & clique[comp]
+    anchor[simple] = comp[simple]  # a component's root is its smallest (first) member
+    hard_nodes = np.flatnonzero(redo[comp] & ~clique[comp])
+    if len(hard_nodes) == 0:
+        return anchor
+    hard_edge = redo[comp[graph.b]] & ~clique[comp[graph.b]]
+    eb, ea, es = graph.b[hard_edge], graph.a[hard_edge], graph.score[hard_edge]
+    # edges are sorted by b: slice each node's earlier neighbours
+    starts = np.searchsorted(eb, hard_nodes, "left")
+    ends = np.searchsorted(eb, hard_nodes, "right")
+    ea_l, es_l = ea.tolist(), es.tolist()
+    label: dict[int, int] = {}
+    members: dict[int, int] = {}
+    for node, s, e in zip(hard_nodes.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        count: dict[int, int] = {}
+        best: dict[int, float] = {}
+        for j in range(s, e):
+            inc = label[ea_l[j]]
+            count[inc] = count.get(inc, 0) + 1
+            sc = es_l[j]
+            if sc < best.get(inc, np.inf):
+                best[inc] = sc
+        chosen = -1
+        chosen_key = (np.inf, 0)
+        for inc, c in count.items():
+            if c == members[inc] and (best[inc], inc) < chosen_key:
+                chosen, chosen_key = inc, (best[inc], inc)
+        if chosen < 0:
+            chosen = node
+            members[node] = 0
+        label[node] = chosen
+        members[chosen] += 1
+    anchor[hard_nodes] = np.fromiter((label[v] for v in hard_nodes.tolist()), np.int64,
+                                     len(hard_nodes))
+    return anchor
+
+
+@dataclass(frozen=True)
+class FusionResult:
+    """Per input report: the input index of its incident's anchor (first member in
+    canonical order); and ``labels`` 0..K-1 numbering incidents by anchor order."""
+
+    anchor: np.ndarray
+    labels: np.ndarray
+    n_incidents: int
+    n_pairs: int
+
+
+def _result(order: np.ndarray, anchor_pos: np.ndarray, n_pairs: int) -> FusionResult:
+    anchor = np.empty(len(order), dtype=np.int64)
+    anchor[order] = order[anchor_pos]
+    uniq, labels_pos = np.unique(anchor_pos, return_inverse=True)
+    labels = np.empty(len(order), dtype=np.int64)
+    labels[order] = labels_pos
+    return FusionResult(anchor, labels, len(uniq), n_pairs)
+
+
+def fuse(arrays: ReportArrays, profile: ScoringProfile,
+         progress: Progress | None = None) -> FusionResult:
+    """Group reports into incidents (batch). Deterministic; independent of input order.
+
+    >>> from ceasefire.core.profile import DEFAULT_PROFILE
+    >>> arr = ReportArrays.build(["a:1", "b:1", "a:2"], ["a", "b", "a"], [None] * 3,
+    ...     [0, 60, 60], [600, 660, 660], [48.0, 48.001, 48.0], [37.0, 37.0, 37.0],
+    ...     [500, 500, 500], ["shelling"] * 3)
+    >>> fuse(arr, DEFAULT_PROFILE).labels.tolist()   # a:2 may not join its own source's a:1
+    [0, 1, 1]
+    """
+    graph = compatibility_graph(arrays, profile, progress)
+    n = len(arrays)
+    comp = components(n, graph.a, graph.b)
+    anchor_pos = _assign(n, graph, comp, np.ones(n, dtype=bool))
+    return _result(graph.order, anchor_pos, len(graph.a))
+
+
+def attach(arrays: ReportArrays, previous_anchor: np.ndarray, profile: ScoringProfile,
+           progress: Progress | None = None) -> FusionResult:
+    """Attach new reports to earlier incidents (incremental): same result as :func:`fuse`.
+
+    ``previous_anchor[i]`` is the input index of the anchor of report ``i``'s existing
+    incident, or -1 for a new report. Incidents of components that no new report touches
+    are kept as they were; the rest are recomputed.
+    """
+    graph = compatibility_graph(arrays, profile, progress)
+    n = len(arrays)
+    order = graph.order
+    comp = components(n, graph.a, graph.b)
+    is_new = np.asarray(previous_anchor)[order] < 0
+    redo = np.zeros(n, dtype=bool)
+    redo[comp[is_new]] = True
+    anchor_pos = _assign(n, graph, comp, redo)
+    keep = anchor_pos < 0
+    if keep.any():
+        position = np.empty(n, dtype=np.int64)
+        position[order] = np.arange(n)
+        anchor_pos[keep] = position[np.asarray(previous_anchor)[order][keep]]
+    return _result(order, anchor_pos, len(graph.a))
