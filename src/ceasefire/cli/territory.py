@@ -283,28 +283,27 @@ def gains(start: datetime, end: datetime, tolerance_km2: float, min_polygon_km2:
     with open_workspace(workspace) as ws:
         maps = svc.controls_between(ws, _day(start), _day(end), source)
     report = svc.advances(maps, tolerance_km2, min_polygon_km2)
+    near = svc.nearest_settlements([(a.lon, a.lat) for a in report.advances])
     if output:
         svc.write_feature_collection(output, svc.advance_features(report))
     if as_json:
         print_json({"from": report.date_from.isoformat(), "to": report.date_to.isoformat(),
-                    "source": maps[0].source, "tolerance_km2": tolerance_km2,
-                    "min_polygon_km2": min_polygon_km2,
+                    "source": maps[0].source, "snapshots": len(maps),
+                    "tolerance_km2": tolerance_km2, "min_polygon_km2": min_polygon_km2,
                     "gained_km2": {s: round(v, 4) for s, v in report.gained_km2.items()},
                     "exceeds": {s: report.exceeds(s) for s in SIDES},
-                    "advances": [{"side": a.side, "area_km2": round(a.area_km2, 4),
-                                  "region": a.region_code, "place": a.place,
-                                  "lon": round(a.lon, 5), "lat": round(a.lat, 5),
-                                  "first_seen": a.first_seen.isoformat()}
-                                 for a in report.advances]})
+                    "advances": [svc.advance_properties(a, n)
+                                 for a, n in zip(report.advances, near, strict=True)],
+                    "output": str(output) if output else None})
         return
     click.echo(f"{report.date_from} → {report.date_to} ({maps[0].source}, {len(maps)} snapshots), "
                f"tolerance {tolerance_km2:g} km², polygons ≥ {min_polygon_km2:g} km²")
     for s in SIDES:
         verdict = "BEYOND tolerance" if report.exceeds(s) else "within tolerance"
         click.echo(f"  {s} gained {report.gained_km2[s]:,.2f} km²: {verdict}")
-    for a in report.advances:
-        click.echo(f"  {a.side} +{a.area_km2:8.2f} km²  {a.place or '?':<24} "
-                   f"({a.lat:.4f}, {a.lon:.4f})  first seen {a.first_seen}")
+    for a, (name, km) in zip(report.advances, near, strict=True):
+        click.echo(f"  {a.side} +{a.area_km2:8.2f} km²  {a.place or '?':<22} {km:5.1f} km from "
+                   f"{name:<20} ({a.lat:.4f}, {a.lon:.4f})  first seen {a.first_seen}")
     if output:
         click.echo(f"wrote {len(report.advances)} advances to {output}")
 

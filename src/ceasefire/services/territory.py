@@ -30,8 +30,9 @@ import shapely
 from shapely.geometry import shape
 
 from ceasefire import ledger
-from ceasefire.core.advances import AdvanceReport, advances
+from ceasefire.core.advances import Advance, AdvanceReport, advances
 from ceasefire.core.contact_line import Band, ContactLine, buffer_bands, contact_line
+from ceasefire.core.geodesy import GEOD
 from ceasefire.core.territory import (
     SIDES,
     Change,
@@ -268,14 +269,32 @@ def series_of(maps: Sequence[ControlMap], side: str) -> list[SeriesPoint]:
 
 
 # -- GeoJSON features of results --------------------------------------------------------------
+def nearest_settlements(points: Sequence[tuple[float, float]]) -> list[tuple[str, float]]:
+    """The nearest GeoNames settlement (population ≥ 1,000) and its distance in km for each
+    ``(lon, lat)``, from the offline ``reverse_geocoder`` table; names a place in a finding."""
+    if not points:
+        return []
+    import reverse_geocoder
+
+    hits = reverse_geocoder.search([(lat, lon) for lon, lat in points], mode=1, verbose=False)
+    out = []
+    for (lon, lat), hit in zip(points, hits, strict=True):
+        _, _, metres = GEOD.inv(lon, lat, float(hit["lon"]), float(hit["lat"]))
+        out.append((str(hit["name"]), round(metres / 1000.0, 1)))
+    return out
+
+
 def change_features(change: Change, sides: Iterable[str] = SIDES) -> list[dict[str, Any]]:
     """One Feature per polygon that changed hands (``side`` gained it from ``from_side``)."""
     wanted = set(sides)
+    pieces = [p for p in change.pieces if p.side in wanted]
+    near = nearest_settlements([(p.lon, p.lat) for p in pieces])
     return [feature(p.geometry, {"side": p.side, "from_side": p.from_side, "kind": "gained",
                                  "area_km2": round(p.area_km2, 4), "region": p.region_code,
-                                 "place": p.place, "date_from": change.date_from.isoformat(),
+                                 "place": p.place, "near": name, "near_km": km,
+                                 "date_from": change.date_from.isoformat(),
                                  "date_to": change.date_to.isoformat()})
-            for p in change.pieces if p.side in wanted]
+            for p, (name, km) in zip(pieces, near, strict=True)]
 
 
 def contact_line_features(line: ContactLine, source: str) -> list[dict[str, Any]]:
@@ -293,13 +312,19 @@ def band_features(bands: Sequence[Band], source: str) -> list[dict[str, Any]]:
 
 
 def advance_features(report: AdvanceReport) -> list[dict[str, Any]]:
-    return [feature(a.geometry, {"side": a.side, "from_side": a.from_side,
-                                 "area_km2": round(a.area_km2, 4), "region": a.region_code,
-                                 "place": a.place, "lon": round(a.lon, 5), "lat": round(a.lat, 5),
-                                 "date_from": a.date_from.isoformat(),
-                                 "date_to": a.date_to.isoformat(),
-                                 "first_seen": a.first_seen.isoformat()})
-            for a in report.advances]
+    return [feature(a.geometry, advance_properties(a, near))
+            for a, near in zip(report.advances,
+                               nearest_settlements([(a.lon, a.lat) for a in report.advances]),
+                               strict=True)]
+
+
+def advance_properties(a: Advance, near: tuple[str, float]) -> dict[str, Any]:
+    """What a ``no_advance`` finding needs to say about one advance."""
+    return {"side": a.side, "from_side": a.from_side, "area_km2": round(a.area_km2, 4),
+            "region": a.region_code, "place": a.place, "near": near[0], "near_km": near[1],
+            "lon": round(a.lon, 5), "lat": round(a.lat, 5),
+            "date_from": a.date_from.isoformat(), "date_to": a.date_to.isoformat(),
+            "first_seen": a.first_seen.isoformat()}
 
 
 # -- the series chart -------------------------------------------------------------------------
@@ -342,8 +367,27 @@ def render_series_chart(points: Sequence[SeriesPoint], path: Path, title: str) -
 
 
 __all__ = [
-    "FORMATS", "ImportResult", "Resolved", "advance_features", "advances", "area_series",
-    "band_features", "buffer_bands", "change_features", "contact_line", "contact_line_features",
-    "control_change", "control_on", "controls_between", "import_snapshots", "national_territory",
-    "pick_source", "render_series_chart", "series_of", "territory_stats", "write_feature_collection",
+    "FORMATS",
+    "ImportResult",
+    "Resolved",
+    "advance_features",
+    "advance_properties",
+    "advances",
+    "area_series",
+    "band_features",
+    "buffer_bands",
+    "change_features",
+    "contact_line",
+    "contact_line_features",
+    "control_change",
+    "control_on",
+    "controls_between",
+    "import_snapshots",
+    "national_territory",
+    "nearest_settlements",
+    "pick_source",
+    "render_series_chart",
+    "series_of",
+    "territory_stats",
+    "write_feature_collection",
 ]
