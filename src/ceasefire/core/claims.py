@@ -311,13 +311,13 @@ def _check_count(claim: Claim, p: ViolationCount, m: CountMeasurement) -> Verdic
     if m.count is None:
         return _none(claim, m.note or f"no evidence count for {p.accused} in the window", 0.0)
     c, n, k = _clamp(m.coverage), m.count, p.claimed
-    where = f"{n} {m.unit} attributed to {p.accused} in {p.start:%Y-%m-%d %H:%M}–" \
-            f"{p.end:%Y-%m-%d %H:%M}"
+    where = (f"{n} {m.unit} attributed to {p.accused} in "
+             f"{p.start.isoformat(timespec='minutes')} – {p.end.isoformat(timespec='minutes')}")
     details = {"claimed": k.text, "claimed_low": k.low, "claimed_high": k.high,
                "evidence_unit": m.unit, "claim_unit": p.unit}
     caveat: str | None = None
     if not m.comparable:
-        caveat = m.caveat or (f"the evidence counts {m.unit}, the claimant counts {p.unit}: "
+        caveat = m.caveat or (f"the evidence counts {m.unit}; the claim counts {p.unit}: "
                               "the numbers are not comparable")
     if c < 1.0:
         caveat = (caveat + "; " if caveat else "") + f"evidence covers {c:.0%} of the window"
