@@ -20,6 +20,13 @@ prior) adds nothing, a weak one lowers the score, and independence is made true 
 each origin group once. It is judged by calibration (Brier score, reliability table) on
 synthetic data with known truth: see bench/evaluate.py and docs/scoring.md.
 
+**Silence is evidence too.** A real event draws reports from several independent groups; a
+fabricated one only from the group that invented it. So for each of the
+``expected_groups`` that did *not* report, the odds are multiplied by ``silence_odds``
+(defaults 3 and 0.3, fit on the synthetic set by bench/evaluate.py: refit them against
+reviewed incidents of a real operation). Without this term, uncorroborated claims come out
+overconfident (Brier 0.17 instead of 0.10 on the synthetic set).
+
 Bands (:meth:`ScoringProfile.band`): confirmed / high / moderate / possible; "confirmed"
 also needs a neutral monitor's own observation or two independent supporting origin groups.
 
@@ -238,9 +245,12 @@ def breakdown(
         reason = "two or more independent supporting origin groups"
     else:
         reason = None
+    missing = max(profile.expected_groups - len(groups), 0)
     return {
         "rule": RULE,
         "prior": profile.prior,
+        "silence": {"expected_groups": profile.expected_groups, "reporting_groups": len(groups),
+                    "missing": missing, "odds_factor": round(profile.silence_odds ** missing, 6)},
         "probability": round(probability, 6),
         "band": band,
         "confirmable": confirmable,

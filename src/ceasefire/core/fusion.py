@@ -346,25 +346,75 @@ def fuse(arrays: ReportArrays, profile: ScoringProfile,
     return _result(graph.order, anchor_pos, len(graph.a))
 
 
-def attach(arrays: ReportArrays, previous_anchor: np.ndarray, profile: ScoringProfile,
+def attach(arrays: ReportArrays, previous: np.ndarray, profile: ScoringProfile,
            progress: Progress | None = None) -> FusionResult:
     """Attach new reports to earlier incidents (incremental): same result as :func:`fuse`.
 
-    ``previous_anchor[i]`` is the input index of the anchor of report ``i``'s existing
-    incident, or -1 for a new report. Incidents of components that no new report touches
-    are kept as they were; the rest are recomputed.
+    ``previous[i]`` is an integer code of report ``i``'s existing incident, or -1 for a new
+    report. Incidents of components that no new report touches are kept as they were; the
+    components with a new report are recomputed.
     """
     graph = compatibility_graph(arrays, profile, progress)
     n = len(arrays)
     order = graph.order
     comp = components(n, graph.a, graph.b)
-    is_new = np.asarray(previous_anchor)[order] < 0
+    prev = np.asarray(previous, dtype=np.int64)[order]
     redo = np.zeros(n, dtype=bool)
-    redo[comp[is_new]] = True
+    redo[comp[prev < 0]] = True
     anchor_pos = _assign(n, graph, comp, redo)
     keep = anchor_pos < 0
-    if keep.any():
-        position = np.empty(n, dtype=np.int64)
-        position[order] = np.arange(n)
-        anchor_pos[keep] = position[np.asarray(previous_anchor)[order][keep]]
+    if keep.any():  # an earlier incident's anchor is its first member in canonical order
+        first = np.full(int(prev.max()) + 1, n, dtype=np.int64)
+        np.minimum.at(first, prev[keep], np.flatnonzero(keep))
+        anchor_pos[keep] = first[prev[keep]]
     return _result(order, anchor_pos, len(graph.a))
+
+
+@dataclass(frozen=True)
+class IncidentPlaces:
+    """Fused time, place and category of each incident (arrays indexed by label)."""
+
+    t_start: np.ndarray
+    t_end: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    uncertainty_m: np.ndarray
+    category: np.ndarray   # index into CATEGORIES: that of the incident's most probable report
+
+
+def summarize(arrays: ReportArrays, labels: np.ndarray, p: np.ndarray,
+              profile: ScoringProfile) -> IncidentPlaces:
+    """Fuse each incident's time and place from its reports.
+
+    Place: the inverse-variance weighted mean of the reports' points; its uncertainty is
+    the formal error of that mean plus the weighted spread of the reports around it (so
+    reports that disagree widen it). Time: the intersection of the reports' intervals when
+    they overlap, else their hull. Category: that of the most probable report.
+    """
+    k = int(labels.max()) + 1 if len(labels) else 0
+    u = np.maximum(arrays.uncertainty_m, profile.min_location_uncertainty_m)
+    w = 1.0 / u**2
+    wsum = np.bincount(labels, weights=w, minlength=k)
+    lat = np.bincount(labels, weights=w * arrays.lat, minlength=k) / wsum
+    lon = np.bincount(labels, weights=w * arrays.lon, minlength=k) / wsum
+    dy = (arrays.lat - lat[labels]) * M_PER_DEG
+    dx = (arrays.lon - lon[labels]) * M_PER_DEG * np.cos(np.radians(lat[labels]))
+    spread = np.bincount(labels, weights=w * (dx**2 + dy**2), minlength=k) / wsum
+    uncertainty = np.sqrt(1.0 / wsum + spread)
+    latest_start = np.full(k, -np.inf)
+    np.maximum.at(latest_start, labels, arrays.t_start)
+    earliest_end = np.full(k, np.inf)
+    np.minimum.at(earliest_end, labels, arrays.t_end)
+    earliest_start = np.full(k, np.inf)
+    np.minimum.at(earliest_start, labels, arrays.t_start)
+    latest_end = np.full(k, -np.inf)
+    np.maximum.at(latest_end, labels, arrays.t_end)
+    overlap = latest_start <= earliest_end
+    t_start = np.where(overlap, latest_start, earliest_start)
+    t_end = np.where(overlap, earliest_end, latest_end)
+    order = np.lexsort((arrays.gid, -p, labels))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = labels[order][1:] != labels[order][:-1]
+    category = np.empty(k, dtype=np.int64)
+    category[labels[order][first]] = arrays.category[order][first]
+    return IncidentPlaces(t_start, t_end, lat, lon, uncertainty, category)

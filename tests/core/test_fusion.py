@@ -1,0 +1,162 @@
+"""Fusion: merge rules, no chaining, blocking = brute force, determinism, incremental = batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
+from ceasefire.core.fusion import (
+    ReportArrays,
+    attach,
+    compatibility_graph,
+    fuse,
+    haversine_m,
+    summarize,
+)
+from ceasefire.core.profile import DEFAULT_PROFILE, profile_from_settings
+
+T = 1_745_000_000.0  # 2025-04-18
+
+
+def arrays(rows: list[dict]) -> ReportArrays:
+    """rows: gid, t (centre, s), dt (± s), lat, lon, u (m), cat, ev (event_ref)."""
+    return ReportArrays.build(
+        [r["gid"] for r in rows], [r["gid"].split(":")[0] for r in rows],
+        [r.get("ev") for r in rows], [r.get("t", T) - r.get("dt", 300) for r in rows],
+        [r.get("t", T) + r.get("dt", 300) for r in rows], [r.get("lat", 48.0) for r in rows],
+        [r.get("lon", 37.5) for r in rows], [r.get("u", 500.0) for r in rows],
+        [r.get("cat", "shelling") for r in rows])
+
+
+def groups(arr: ReportArrays, labels: np.ndarray) -> set[frozenset[str]]:
+    out: dict[int, set[str]] = {}
+    for gid, lab in zip(arr.gid.tolist(), labels.tolist(), strict=True):
+        out.setdefault(lab, set()).add(gid)
+    return {frozenset(v) for v in out.values()}
+
+
+def test_same_source_twice_one_minute_apart_is_two_incidents() -> None:
+    arr = arrays([{"gid": "osce:1"}, {"gid": "osce:2", "t": T + 60}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
+
+
+def test_same_source_with_one_event_ref_is_one_incident() -> None:
+    arr = arrays([{"gid": "osce:1", "ev": "E7"}, {"gid": "osce:2", "t": T + 60, "ev": "E7"}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+
+
+def test_two_sources_same_place_and_time_merge() -> None:
+    arr = arrays([{"gid": "a:1"}, {"gid": "b:1", "t": T + 600, "lat": 48.01}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+
+
+@pytest.mark.parametrize("change", [
+    {"t": T + 12 * 3600},           # too late for shelling's window
+    {"lat": 48.5},                  # 55 km away
+    {"cat": "ground_assault"},      # another category family
+])
+def test_incompatible_reports_stay_apart(change: dict) -> None:
+    arr = arrays([{"gid": "a:1"}, {"gid": "b:1", **change}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
+
+
+def test_category_families_merge_across_names() -> None:
+    assert CATEGORY_FAMILY["explosion"] == CATEGORY_FAMILY["missile_strike"]
+    arr = arrays([{"gid": "a:1", "cat": "explosion"}, {"gid": "b:1", "cat": "missile_strike"}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+
+
+def test_no_chaining_a_report_must_fit_every_member() -> None:
+    # b fits a and c, but a and c are 8 km apart: beyond shelling's reach
+    # (0.5 + 0.5 km uncertainty + 3 km radius). b joins one of them; a and c never meet.
+    step = 3_500 / 111_195
+    arr = arrays([{"gid": "a:1", "lat": 48.0}, {"gid": "b:1", "lat": 48.0 + step},
+                  {"gid": "c:1", "lat": 48.0 + 2 * step}])
+    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    assert len(graph.a) == 2  # a-b and b-c only
+    got = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    assert len(got) == 2
+    assert not any({"a:1", "c:1"} <= g for g in got)
+
+
+def _random_arrays(n: int, seed: int) -> ReportArrays:
+    rng = np.random.default_rng(seed)
+    cats = rng.choice(["shelling", "drone_strike", "missile_strike", "small_arms_fire",
+                       "explosion", "ground_assault"], n)
+    unc = rng.choice([100.0, 1000.0, 5000.0, 20000.0], n)
+    half = rng.choice([60.0, 1800.0, 3600.0, 43200.0], n)
+    t = T + rng.uniform(0, 5 * 86400, n)
+    return ReportArrays.build(
+        [f"s{int(s)}:{i}" for i, s in enumerate(rng.integers(0, 6, n))],
+        [f"s{int(s)}" for s in rng.integers(0, 6, n)], [None] * n, t - half, t + half,
+        rng.uniform(47.0, 48.5, n), rng.uniform(36.0, 38.0, n), unc, list(cats))
+
+
+def test_blocking_finds_exactly_the_brute_force_pairs() -> None:
+    arr = _random_arrays(1500, 3)
+    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    r = arr.take(graph.order)
+    win = np.array([DEFAULT_PROFILE.window_s(c) for c in CATEGORIES])[r.category]
+    rad = np.array([DEFAULT_PROFILE.radius_m(c) for c in CATEGORIES])[r.category]
+    fam = np.array([CATEGORY_FAMILY[c] for c in CATEGORIES])[r.category]
+    u = np.maximum(r.uncertainty_m, DEFAULT_PROFILE.min_location_uncertainty_m)
+    a, b = np.triu_indices(len(r), 1)
+    ok = (fam[a] == fam[b]) & (r.source[a] != r.source[b])
+    gap = np.maximum(r.t_start[a], r.t_start[b]) - np.minimum(r.t_end[a], r.t_end[b])
+    ok &= gap <= (win[a] + win[b]) / 2
+    ok &= haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b]) <= u[a] + u[b] + (rad[a] + rad[b]) / 2
+    assert ok.sum() > 100
+    assert set(zip(a[ok].tolist(), b[ok].tolist(), strict=True)) == \
+        set(zip(graph.a.tolist(), graph.b.tolist(), strict=True))
+
+
+def test_every_incident_is_pairwise_compatible() -> None:
+    arr = _random_arrays(1500, 4)
+    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    edges = set(zip(graph.order[graph.a].tolist(), graph.order[graph.b].tolist(), strict=True))
+    result = fuse(arr, DEFAULT_PROFILE)
+    for lab in np.unique(result.labels):
+        members = np.flatnonzero(result.labels == lab).tolist()
+        for i, x in enumerate(members):
+            for y in members[i + 1:]:
+                assert (x, y) in edges or (y, x) in edges
+
+
+def test_shuffled_input_gives_identical_incidents() -> None:
+    arr = _random_arrays(2000, 5)
+    base = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    for seed in range(3):
+        perm = np.random.default_rng(seed).permutation(len(arr))
+        shuffled = arr.take(perm)
+        assert groups(shuffled, fuse(shuffled, DEFAULT_PROFILE).labels) == base
+
+
+def test_two_halves_incremental_equal_one_batch() -> None:
+    arr = _random_arrays(2000, 6)
+    batch = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    half = np.random.default_rng(1).permutation(len(arr))[:1000]
+    first = fuse(arr.take(half), DEFAULT_PROFILE)
+    previous = np.full(len(arr), -1)
+    previous[half] = first.labels
+    incremental = attach(arr, previous, DEFAULT_PROFILE)
+    assert groups(arr, incremental.labels) == batch
+    # the anchors (which name incidents) agree too
+    assert (incremental.anchor == fuse(arr, DEFAULT_PROFILE).anchor).all()
+
+
+def test_profile_override_changes_grouping() -> None:
+    arr = arrays([{"gid": "a:1"}, {"gid": "b:1", "lat": 48.0 + 6_000 / 111_195}])
+    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
+    wide = profile_from_settings({"radii_km": {"shelling": 10}})
+    assert fuse(arr, wide).n_incidents == 1
+
+
+def test_summary_weights_precise_reports() -> None:
+    arr = arrays([{"gid": "a:1", "lat": 48.0, "u": 100}, {"gid": "b:1", "lat": 48.02, "u": 5000}])
+    result = fuse(arr, DEFAULT_PROFILE)
+    assert result.n_incidents == 1
+    places = summarize(arr, result.labels, np.array([0.9, 0.6]), DEFAULT_PROFILE)
+    assert abs(places.lat[0] - 48.0) < 0.001
+    assert CATEGORIES[int(places.category[0])] == "shelling"
+    assert places.t_start[0] == T - 300 and places.t_end[0] == T + 300
