@@ -121,3 +121,24 @@ def test_real_moratorium_through_the_cli(cli, ws_path: Path, tmp_path: Path) -> 
               "2025-04-17", "-o", chart)
     assert res.exit_code == 0 and "2025-04-02" in res.stdout
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_list_and_option_errors(cli, ws_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    empty = cli("territory", "list", "-w", ws_path)
+    assert empty.exit_code == 0 and "no control snapshots" in empty.stdout
+    cli("territory", "import", "-w", ws_path, "-q", _square(tmp_path, "20250318", 37.0, 0.5))
+    listed = json.loads(cli("territory", "list", "-w", ws_path, "--json").stdout)
+    assert listed == [{"source": "deepstate", "side": "RU", "snapshots": 1,
+                       "first": "2025-03-18", "last": "2025-03-18",
+                       "latest_km2": listed[0]["latest_km2"]}]
+    assert listed[0]["latest_km2"] > 0
+    res = cli("territory", "gains", "-w", ws_path, "--from", "2025-03-18", "--to", "2025-03-20",
+              "--tolerance-km2", "1")
+    assert res.exit_code == 2 and "a window needs a later snapshot" in res.stderr
+    res = cli("territory", "buffers", "-w", ws_path, "--date", "2025-03-18", "--distance", "-5",
+              "-o", tmp_path / "b.geojson")
+    assert res.exit_code == 2 and not (tmp_path / "b.geojson").exists()
+    res = cli("territory", "change", "-w", ws_path, "--from", "2025-04-01", "--to", "2025-03-18")
+    assert res.exit_code == 2 and "before --from" in res.stderr
+    res = cli("territory", "series", "-w", ws_path, "--from", "2025-04-01", "--to", "2025-03-18")
+    assert res.exit_code == 2 and "before --from" in res.stderr

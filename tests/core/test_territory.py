@@ -227,3 +227,30 @@ def test_advances_beyond_tolerance_with_first_seen(land: NationalTerritory) -> N
     assert adv.region_code == "X-2"
     # the same gain within a larger tolerance is not an advance
     assert advances(maps, tolerance_km2=small + 1).advances == ()
+
+
+def test_a_map_that_draws_only_the_defender(land: NationalTerritory) -> None:
+    # a source that draws the Ukrainian-held area: RU becomes the derived side
+    ua_before = box(29, 46, 31.5, 49)
+    ua_after = box(29, 46, 31.4, 49)
+    before = ControlMap.from_sides(date(2025, 5, 8), {"UA": ua_before}, land)
+    after = ControlMap.from_sides(date(2025, 5, 11), {"UA": ua_after}, land)
+    assert before.primary == "UA" and before.is_derived("RU")
+    assert before.area_km2("RU") == pytest.approx(geodesic_area_km2(box(31.5, 47, 32, 48)),
+                                                  rel=1e-6)
+    change = control_change(before, after)
+    strip = geodesic_area_km2(box(31.4, 47, 31.5, 48))
+    assert change.gained_km2("RU") == pytest.approx(strip, rel=1e-6)
+    assert change.gained_km2("UA") == 0.0
+    assert after.fraction_held("RU", box(31.4, 47.2, 31.5, 47.4)) == pytest.approx(1.0)
+    assert before.fraction_held("RU", box(31.4, 47.2, 31.5, 47.4)) == pytest.approx(0.0)
+    line = contact_line(before)
+    assert line.length_km == pytest.approx(contact_line(
+        ControlMap.from_sides(date(2025, 5, 8), {"RU": box(31.5, 46, 33, 49)}, land)).length_km,
+        abs=0.01)
+    report = advances([before, after], tolerance_km2=0.5)
+    assert [a.side for a in report.advances] == ["RU"]
+    with pytest.raises(ValueError):
+        advances([before], tolerance_km2=0.5)
+    with pytest.raises(ValueError):
+        ControlMap.from_sides(date(2025, 5, 8), {"NATO": ua_before}, land)

@@ -21,9 +21,12 @@ from ceasefire.cli._common import (
     workspace_option,
 )
 from ceasefire.core.territory import SIDES
+from ceasefire.errors import InputError
 from ceasefire.services import territory as svc
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+POSITIVE_KM = click.FloatRange(min=0, min_open=True)
+NON_NEGATIVE = click.FloatRange(min=0)
 
 
 def _day(value: datetime) -> date:
@@ -84,6 +87,23 @@ def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
         click.echo(f"note: {name}: invalid rings repaired with make_valid", err=True)
 
 
+@territory.command("list")
+@workspace_option
+@json_option
+def list_(workspace: Path | None, as_json: bool) -> None:
+    """The stored snapshots: per source and side, how many, from when to when."""
+    with open_workspace(workspace) as ws:
+        summary = svc.snapshot_summary(ws)
+    if as_json:
+        print_json(summary)
+        return
+    if not summary:
+        click.echo("no control snapshots; import some with `ceasefire territory import FILE...`")
+    for row in summary:
+        click.echo(f"{row['source']:<14} {row['side']:<3} {row['snapshots']:>5} snapshots  "
+                   f"{row['first']} .. {row['last']}  (latest area {row['latest_km2']:,.1f} km²)")
+
+
 @territory.command()
 @click.option("--date", "day", type=DATE, required=True, help="Date (YYYY-MM-DD).")
 @click.option("--by", "by", type=click.Choice(["region"]), default=None,
@@ -128,7 +148,7 @@ def stats(day: datetime, by: str | None, source: str | None, workspace: Path | N
 @click.option("--to", "end", type=DATE, required=True)
 @click.option("--side", type=click.Choice(SIDES), default=None,
               help="Write only the polygons this side gained (default: both sides).")
-@click.option("--min-km2", type=float, default=0.0, show_default=True,
+@click.option("--min-km2", type=NON_NEGATIVE, default=0.0, show_default=True,
               help="Leave out polygons smaller than this (map re-drawing noise).")
 @output_option(False, "Write the gained polygons as RFC 7946 GeoJSON.")
 @source_option
@@ -138,6 +158,8 @@ def change(start: datetime, end: datetime, side: str | None, min_km2: float,
            output: Path | None, source: str | None, workspace: Path | None,
            as_json: bool) -> None:
     """Polygons gained and lost by each side between two dates, with their areas."""
+    if end < start:
+        raise InputError(f"--to {_day(end)} is before --from {_day(start)}", field="--to")
     with open_workspace(workspace) as ws:
         before = svc.control_on(ws, _day(start), source)
         after = svc.control_on(ws, _day(end), before.control.source)
@@ -202,7 +224,7 @@ def series(start: datetime, end: datetime, side: str, output: Path | None,
 
 @territory.command("contact-line")
 @click.option("--date", "day", type=DATE, required=True)
-@click.option("--border-tolerance-km", type=float, default=1.0, show_default=True,
+@click.option("--border-tolerance-km", type=POSITIVE_KM, default=1.0, show_default=True,
               help="Edges within this distance of the state border or coast are not contact line.")
 @output_option(False, "Write the line as RFC 7946 GeoJSON.")
 @source_option
@@ -232,11 +254,11 @@ def contact_line_cmd(day: datetime, border_tolerance_km: float, output: Path | N
 
 @territory.command()
 @click.option("--date", "day", type=DATE, required=True)
-@click.option("--distance", "distances", type=float, multiple=True, required=True,
+@click.option("--distance", "distances", type=POSITIVE_KM, multiple=True, required=True,
               help="Distance from the contact line in km; repeat for several bands.")
 @click.option("--rings", is_flag=True,
               help="Each band starts at the previous distance instead of at the line.")
-@click.option("--border-tolerance-km", type=float, default=1.0, show_default=True)
+@click.option("--border-tolerance-km", type=POSITIVE_KM, default=1.0, show_default=True)
 @output_option(True, "RFC 7946 GeoJSON of the bands (one feature per distance and side).")
 @source_option
 @workspace_option
@@ -268,9 +290,9 @@ def buffers(day: datetime, distances: tuple[float, ...], rings: bool,
 @territory.command()
 @click.option("--from", "start", type=DATE, required=True, help="Window start (the frozen line).")
 @click.option("--to", "end", type=DATE, required=True, help="Window end.")
-@click.option("--tolerance-km2", type=float, required=True,
+@click.option("--tolerance-km2", type=NON_NEGATIVE, required=True,
               help="A side's net gain up to this total is within tolerance.")
-@click.option("--min-polygon-km2", type=float, default=0.0, show_default=True,
+@click.option("--min-polygon-km2", type=NON_NEGATIVE, default=0.0, show_default=True,
               help="Ignore gained polygons smaller than this (re-drawing noise).")
 @output_option(False, "Write the advances as RFC 7946 GeoJSON.")
 @source_option
@@ -282,6 +304,10 @@ def gains(start: datetime, end: datetime, tolerance_km2: float, min_polygon_km2:
     """Territory gained during a window beyond a tolerance: the geometry for no_advance."""
     with open_workspace(workspace) as ws:
         maps = svc.controls_between(ws, _day(start), _day(end), source)
+    if len(maps) < 2:
+        raise InputError(f"only one snapshot ({maps[0].date}) is in force between {_day(start)} "
+                         f"and {_day(end)}: a window needs a later snapshot to compare",
+                         field="--to")
     report = svc.advances(maps, tolerance_km2, min_polygon_km2)
     near = svc.nearest_settlements([(a.lon, a.lat) for a in report.advances])
     if output:

@@ -195,6 +195,19 @@ def sources(ws: Workspace) -> list[str]:
     return sorted({r["source"] for r in ws.store.select(TABLE, columns=["source"])})
 
 
+def snapshot_summary(ws: Workspace) -> list[dict[str, Any]]:
+    """Per source and side: number of snapshots, first and last date, latest stored area."""
+    groups: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
+    for row in ws.store.select(TABLE, columns=["source", "side", "snapshot_date", "area_km2"]):
+        groups[(row["source"], row["side"])].append((row["snapshot_date"], row["area_km2"]))
+    out = []
+    for (src, side), items in sorted(groups.items()):
+        items.sort()
+        out.append({"source": src, "side": side, "snapshots": len(items), "first": items[0][0],
+                    "last": items[-1][0], "latest_km2": round(float(items[-1][1]), 3)})
+    return out
+
+
 def pick_source(ws: Workspace, source: str | None) -> str:
     """The source to read: the one given, else ``deepstate`` if stored, else the only one."""
     known = sources(ws)
