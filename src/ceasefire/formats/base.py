@@ -156,7 +156,7 @@ class _Counting(io.RawIOBase):
 
 
 def iter_csv_columns(path: Path, header: Sequence[str], encoding: str = "utf-8",
-                     ) -> Iterator[tuple[dict[str, list[Any]], int]]:
+                     skip_rows: int = 1) -> Iterator[tuple[dict[str, list[Any]], int]]:
     """Yield ``({column: values}, bytes_done)`` per block, every value text (or ``None``).
 
     Parsing is pyarrow's (vectorised C++); all columns are read as text so that the rules of
@@ -167,7 +167,7 @@ def iter_csv_columns(path: Path, header: Sequence[str], encoding: str = "utf-8",
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InputError(f"duplicate column name(s): {', '.join(dupes)}", file=path, line=1)
     read_options = pacsv.ReadOptions(encoding=encoding, block_size=CHUNK_BYTES,
-                                     column_names=names, skip_rows=1)
+                                     column_names=names, skip_rows=skip_rows)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
     parse = pacsv.ParseOptions(newlines_in_values=True)
@@ -190,14 +190,14 @@ def _arrow_message(exc: Exception) -> str:
 
 
 def csv_chunks(path: Path, header: Sequence[str], encoding: str, mapper: Any,
-               ) -> Iterator[Chunk]:
+               skip_rows: int = 1) -> Iterator[Chunk]:
     """Stream a CSV, turning each block into a :class:`Chunk` with ``mapper(columns, n)``.
 
     ``mapper`` gets the block's columns (as in the file) and returns the raw canonical
     columns, one value per input row; row numbers are assigned here.
     """
-    next_row = 2
-    for columns, done in iter_csv_columns(path, header, encoding):
+    next_row = skip_rows + 1
+    for columns, done in iter_csv_columns(path, header, encoding, skip_rows):
         n = len(next(iter(columns.values()))) if columns else 0
         yield Chunk(mapper(columns, n), list(range(next_row, next_row + n)), done)
         next_row += n

@@ -144,6 +144,9 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
         fresh, _ = new_sources(store, reader.sources(source_id), file=name)
         batch.add("sources", [source_row(s) for s in fresh])
         known = {row["source_id"] for row in store.select("sources", columns=["source_id"])}
+        if source_id and source_id not in known:
+            raise InputError(f"unknown source {source_id!r}: add it with `ceasefire sources "
+                             "add` first", field="--source-id")
         validator = ReportValidator(known, tz)
         requarantine = not already_ingested(store, sha)
         stored = _StoredKeys(store)
