@@ -69,9 +69,15 @@ def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
     """Import control snapshot FILE(s); snapshots already stored are skipped."""
     with open_workspace(workspace) as ws, progress_bar(quiet=quiet) as bar:
         task = bar.add_task("reading", total=len(files))
+        areas = bar.add_task("areas", total=None, visible=False)
+
+        def area_done() -> None:
+            bar.update(areas, visible=True, total=len(files))
+            bar.advance(areas)
+
         result = svc.import_snapshots(
             ws, list(files), fmt, snapshot_date=_day(snapshot_date) if snapshot_date else None,
-            source=source, on_file=lambda _p: bar.advance(task))
+            source=source, on_file=lambda _p: bar.advance(task), on_area=area_done)
     if as_json:
         print_json({"added": len(result.added), "skipped": len(result.skipped),
                     "repaired": result.repaired, "ledger_seq": result.ledger_seq,

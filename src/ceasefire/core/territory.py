@@ -23,7 +23,7 @@ identity to carry an area forward from one snapshot to the next.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -344,7 +344,8 @@ class SeriesPoint:
 
 
 def area_series(territory: NationalTerritory, dated: Sequence[tuple[date, BaseGeometry]],
-                side: str = OCCUPIER) -> list[SeriesPoint]:
+                side: str = OCCUPIER,
+                on_point: Callable[[], None] | None = None) -> list[SeriesPoint]:
     """Area held by ``side`` on each date, with gains and losses since the previous date.
 
     The first area is computed in full; each next one as the previous plus what was gained
@@ -365,4 +366,6 @@ def area_series(territory: NationalTerritory, dated: Sequence[tuple[date, BaseGe
         points.append(SeriesPoint(day, side, area, 100.0 * area / territory.area_km2,
                                   gained, lost))
         previous = geom
+        if on_point is not None:
+            on_point()
     return points

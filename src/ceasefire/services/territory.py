@@ -104,8 +104,14 @@ def _sha256(path: Path) -> str:
 
 def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate", *,
                      snapshot_date: date | None = None, source: str | None = None,
-                     on_file: Callable[[Path], None] | None = None) -> ImportResult:
-    """Read every file first (any bad file: nothing is written), then store what is new."""
+                     on_file: Callable[[Path], None] | None = None,
+                     on_area: Callable[[], None] | None = None) -> ImportResult:
+    """Read every file first (any bad file: nothing is written), then store what is new.
+
+    Areas are computed outside the write transaction (seconds for a large batch); inside
+    it, the keys are checked again so that a concurrent import of the same files cannot
+    store a snapshot twice. ``on_file`` is called per file read, ``on_area`` per area done.
+    """
     records: list[SnapshotRecord] = []
     problems: list[Problem] = []
     for path in paths:
@@ -119,39 +125,52 @@ def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate
     if problems:
         raise InputError(problems=problems)
     result = ImportResult(repaired=sorted({r.file for r in records if r.repaired}))
-    new: dict[tuple[str, str, str], SnapshotRecord] = {}
-    for record in records:
-        key = (record.snapshot_date.isoformat(), record.side, record.source)
-        wkb = shapely.to_wkb(record.geometry)
-        stored = list(ws.store.select(TABLE, {"snapshot_date": key[0], "side": key[1],
-                                              "source": key[2]}, columns=["geometry"]))
-        earlier = new.get(key)
-        if stored or earlier is not None:
-            same = (bytes(stored[0]["geometry"]) if stored
-                    else shapely.to_wkb(earlier.geometry) if earlier is not None else b"")
-            if same != wkb:
-                raise InputError(f"a {key[1]} snapshot of {key[0]} from {key[2]!r} is already "
-                                 "stored with a different geometry; stored snapshots are "
-                                 "evidence and are not replaced (import it under another "
-                                 "--source)", file=record.file)
-            result.skipped.append(key)
-            continue
-        new[key] = record
+    new = _new_records(ws, records, result.skipped)
     if not new:
         return result
-    rows = _rows(new.values())
-    files = sorted({r.file for r in new.values()})
-    entry = ledger.record(
-        ws.store, actor=ws.actor, action="territory.import", rows={TABLE: rows},
-        note={"format": fmt, "files": [{"name": Path(f).name, "sha256": _sha256(Path(f))}
-                                       for f in files],
-              "snapshots": len(rows)})
-    result.added = sorted(new)
+    rows = _rows(new.values(), on_area)
+    with ws.store.transaction():
+        fresh = _new_records(ws, list(new.values()), result.skipped)
+        rows = [r for r in rows if (r["snapshot_date"], r["side"], r["source"]) in fresh]
+        if not rows:
+            return result
+        files = sorted({r.file for r in fresh.values()})
+        entry = ledger.record(
+            ws.store, actor=ws.actor, action="territory.import", rows={TABLE: rows},
+            note={"format": fmt, "files": [{"name": Path(f).name, "sha256": _sha256(Path(f))}
+                                           for f in files],
+                  "snapshots": len(rows)})
+    result.added = sorted(fresh)
     result.ledger_seq = entry.seq
     return result
 
 
-def _rows(records: Iterable[SnapshotRecord]) -> list[dict[str, object]]:
+def _new_records(ws: Workspace, records: Sequence[SnapshotRecord],
+                 skipped: list[tuple[str, str, str]]) -> dict[tuple[str, str, str],
+                                                             SnapshotRecord]:
+    """The records not stored yet; identical ones go to ``skipped``, different ones fail."""
+    new: dict[tuple[str, str, str], SnapshotRecord] = {}
+    for record in records:
+        key = (record.snapshot_date.isoformat(), record.side, record.source)
+        stored = [bytes(r["geometry"]) for r in ws.store.select(
+            TABLE, {"snapshot_date": key[0], "side": key[1], "source": key[2]},
+            columns=["geometry"])]
+        if key in new:
+            stored.append(shapely.to_wkb(new[key].geometry))
+        if not stored:
+            new[key] = record
+            continue
+        if stored[0] != shapely.to_wkb(record.geometry):
+            raise InputError(f"a {key[1]} snapshot of {key[0]} from {key[2]!r} is already "
+                             "stored with a different geometry; stored snapshots are "
+                             "evidence and are not replaced (import it under another "
+                             "--source)", file=record.file)
+        skipped.append(key)
+    return new
+
+
+def _rows(records: Iterable[SnapshotRecord],
+          on_area: Callable[[], None] | None = None) -> list[dict[str, object]]:
     """Rows with clipped geodesic areas, computed as a series per source and side (fast)."""
     territory = national_territory()
     groups: dict[tuple[str, str], list[SnapshotRecord]] = defaultdict(list)
@@ -160,7 +179,8 @@ def _rows(records: Iterable[SnapshotRecord]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for (src, side), group in sorted(groups.items()):
         group.sort(key=lambda r: r.snapshot_date)
-        series = area_series(territory, [(r.snapshot_date, r.geometry) for r in group], side)
+        series = area_series(territory, [(r.snapshot_date, r.geometry) for r in group], side,
+                             on_point=on_area)
         for record, point in zip(group, series, strict=True):
             rows.append({"snapshot_date": record.snapshot_date.isoformat(), "side": side,
                          "source": src, "geometry": shapely.to_wkb(record.geometry),
