@@ -84,7 +84,7 @@ _ACT = _rx(
     r"|відсува|відтиска|заш|зайшл|вийшл|вышл|вошл|увійшл|проник|флаг|прапор|закріп|установ"
     r"|зруйнув|разруш|пошкод|поврежд|руйнув|арт|мінометн|обстріл|ліквід|ликвид|підірв|розбира"
     r"|авіа|авиа|іскандер|искандер|ланцет|калібр|калибр|плацдарм|кордон|границ|десант|елеватор"
-    r"|юнармі|тиск|збил|сбил|віднов|восстанов|перерізал|перерезал|поранил|поранив|ранил|загроз|угроз|хоче|хочет|план|погроз|зрівня|сравня|удару|ударі|наведен|навод)"
+    r"|юнармі|тиск|зайня|займа|заня|актив|ґвалт|гвалт|насил|контрол|повернул|збил|сбил|віднов|восстанов|перерізал|перерезал|поранил|поранив|ранил|загроз|угроз|хоче|хочет|план|погроз|зрівня|сравня|удару|ударі|наведен|навод)"
 )
 
 # Defensive acts: the attacker is the party named with the attack, else the defender's adversary.
@@ -145,7 +145,8 @@ _CUES: tuple[tuple[str, str | None, str], ...] = (
     (r"росію|россию", RU, "object"),
     (r"ворог\w*", RU, "noun"),
     (r"ворож\w*", RU, "adj"),
-    (r"російську|российскую|українську|украинскую", None, "object"),
+    (r"російську|российскую", RU, "object_adj"),
+    (r"українську|украинскую", UA, "object_adj"),
     (r"російськ\w*|российск\w*|окупаційн\w*|оккупационн\w*", RU, "adj"),
     (r"противник\w*|враг\w*|вражеск\w*|бойовик\w*|боевик\w*", None, "noun"),
     ((r"зсу|всу|вфу|зс\s+україни|сил[иаіу]?\s+оборони|сил[аыу]?\s+обороны|захисник\w*"
@@ -208,8 +209,10 @@ def _cues(text: str) -> list[_Cue]:
     for m in _CUE_RX.finditer(text):
         index = int(m.lastgroup[1:])  # type: ignore[index]
         _, party, kind = _CUES[index]
-        if kind == "object":
-            # Accusative forms are what is acted on ("атакувала Україну"), never the actor.
+        after = text[m.end():m.end() + 40]
+        if kind == "object" or (kind == "object_adj" and not _ATTACK_AFTER.search(after)):
+            # Accusative forms are what is acted on ("атакувала Україну", "забезпечують
+            # російську армію"), unless they qualify an attack ("через російську атаку").
             continue
         if party is None:
             if enemy is False:
@@ -217,8 +220,10 @@ def _cues(text: str) -> list[_Cue]:
             if enemy is None:
                 continue
             party = enemy  # type: ignore[assignment]
-        before, after = text[max(0, m.start() - 40):m.start()], text[m.end():m.end() + 40]
-        if kind == "adj":
+        before = text[max(0, m.start() - 40):m.start()]
+        if kind == "object_adj":
+            role = "actor"
+        elif kind == "adj":
             if _ASSET_AFTER.search(after):
                 role = "target"
             elif _FORCE_AFTER.search(after) or _ATTACK_AFTER.search(after):
