@@ -16,6 +16,7 @@ from ceasefire.formats.base import Reader
 READERS: dict[str, str] = {
     "canonical": "ceasefire.formats.canonical:CanonicalReader",
     "viina": "ceasefire.formats.viina:ViinaReader",
+    "viina-energy": "ceasefire.formats.viina_energy:ViinaEnergyReader",
     "acled": "ceasefire.formats.acled:AcledReader",
     "ucdp": "ceasefire.formats.ucdp:UcdpReader",
     "firms": "ceasefire.formats.firms:FirmsReader",
