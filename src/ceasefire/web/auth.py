@@ -1,0 +1,68 @@
+"""Authentication (bearer tokens) and the gate every route passes through.
+
+``Authorization: Bearer <token>`` names a user (see :mod:`ceasefire.web.users`); no header
+means the ``public`` role; a wrong or revoked token is refused with 401 rather than quietly
+downgraded to public, so a client with a broken token notices.
+
+Each route declares its endpoint name from :mod:`ceasefire.web.access` with
+``Depends(gate("reports.submit"))``; the gate looks the role up in the matrix and returns
+the :class:`~ceasefire.web.users.Principal`. Narrowing a ``limited`` cell (a liaison's own
+reports ...) is the route's job, told by the principal's role and party.
+"""
+
+# ruff: noqa: B008 - Depends()/gate()/File() as parameter defaults is FastAPI's idiom
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ceasefire.errors import AccessDenied
+from ceasefire.web.access import endpoint
+from ceasefire.web.errors import Unauthenticated
+from ceasefire.web.users import Principal, authenticate
+from ceasefire.workspace import Workspace
+
+_bearer = HTTPBearer(auto_error=False, description="a token from `ceasefire users token NAME`")
+
+
+def workspace_of(request: Request) -> Workspace:
+    ws: Workspace = request.app.state.workspace
+    return ws
+
+
+def current_principal(request: Request,
+                      credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                      ) -> Principal:
+    """The caller: a user from the bearer token, or anonymous (public)."""
+    token = credentials.credentials if credentials is not None else None
+    if token is None:
+        # feed readers cannot send headers: an Atom URL may carry ?access_token=
+        token = request.query_params.get("access_token")
+    principal = authenticate(workspace_of(request).store, token)
+    if principal is None:
+        raise Unauthenticated("invalid or revoked token")
+    return principal
+
+
+def gate(name: str) -> Callable[..., Principal]:
+    """A dependency that admits the roles the matrix allows for endpoint ``name``."""
+    declared = endpoint(name)  # fails at import time for an undeclared endpoint
+
+    def check(principal: Principal = Depends(current_principal)) -> Principal:
+        if declared.allows(principal.role):
+            return principal
+        if principal.is_public:
+            raise Unauthenticated(f"{declared.method} {declared.path} needs a token")
+        raise AccessDenied(f"role {principal.role} may not use {declared.method} "
+                           f"{declared.path}")
+
+    check.__name__ = f"gate_{name.replace('.', '_')}"
+    return check
+
+
+def deny(message: str) -> AccessDenied:
+    """A row-level refusal inside a ``limited`` cell (e.g. another party's finding)."""
+    return AccessDenied(message)

@@ -1,0 +1,152 @@
+"""Report submission through the API, one at a time or in batches, with idempotency keys.
+
+A submission is validated by the same rules as ingest (:class:`ReportValidator`), and a
+batch is all or nothing: any bad report rejects the whole batch with every problem named
+(``reports[3].observed_at: ...``), so a client never has to work out which half landed.
+Reports already stored under the same ``source_id:report_id`` are answered ``duplicate``
+and not written again. Good reports go in with ONE ledger entry (``reports.submit``) whose
+rows carry ``ingest_file = "api:<user>"`` (who submitted; never shown to the public).
+
+Idempotency: a client sends ``Idempotency-Key``; the first response to a (user, key) is
+stored with the SHA-256 of the request. The same key and body again gets the stored
+response (no second write); the same key with another body is a 409 conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ceasefire import ledger
+from ceasefire.core.validation import ReportValidator, RowInvalid
+from ceasefire.errors import AccessDenied, InputError, Problem
+from ceasefire.services.sources import stored_sources
+from ceasefire.store.base import Store
+from ceasefire.store.conditions import In
+from ceasefire.web.errors import Conflict, QueryError
+from ceasefire.web.users import Principal
+from ceasefire.web.views import gid
+from ceasefire.workspace import Workspace
+
+ACTION = "reports.submit"
+MAX_BATCH = 5_000
+MAX_KEY_LENGTH = 200
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def submit_reports(ws: Workspace, principal: Principal, reports: Sequence[dict[str, Any]],
+                   ) -> dict[str, Any]:
+    """Validate and store ``reports`` (raw canonical rows + ``sensitive``); all or nothing."""
+    if not reports:
+        raise InputError("no reports to submit", field="reports")
+    if len(reports) > MAX_BATCH:
+        raise InputError(f"at most {MAX_BATCH} reports per batch", field="reports")
+    store = ws.store
+    sources = stored_sources(store)
+    tz_name = ws.settings.workspace.timezone
+    validator = ReportValidator(set(sources), ZoneInfo(tz_name) if tz_name else None)
+    problems: list[Problem] = []
+    good: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, raw in enumerate(reports):
+        where = f"reports[{i}]"
+        fields = {k: v for k, v in raw.items() if k != "sensitive"}
+        try:
+            row = validator.validate(fields)
+            if row["lat"] is None:
+                raise RowInvalid("lat", "give lat and lon (places are geocoded only by "
+                                        "`ceasefire ingest`)")
+        except RowInvalid as exc:
+            problems.append(Problem(None, f"{where}.{exc.field}: {exc.reason}",
+                                    field=f"{where}.{exc.field}"))
+            continue
+        if principal.role == "liaison":
+            affiliation = sources[row["source_id"]].affiliation
+            if affiliation != principal.party:
+                raise AccessDenied(f"{where}: the liaison of {principal.party} submits only as "
+                                   f"a source affiliated with {principal.party} (source "
+                                   f"{row['source_id']!r} is {affiliation})")
+        key = (row["source_id"], row["report_id"])
+        if key in seen:
+            problems.append(Problem(None, f"{where}: {gid(*key)} appears twice in the batch",
+                                    field=f"{where}.report_id"))
+            continue
+        seen.add(key)
+        row.update({"evidence_hashes": None, "sensitive": 1 if raw.get("sensitive") else 0,
+                    "extra": None, "ingest_file": f"api:{principal.name}", "ingest_row": i})
+        good.append(row)
+    if problems:
+        raise InputError(problems=problems)
+
+    stored = _stored_keys(store, good)
+    fresh = [r for r in good if (r["source_id"], r["report_id"]) not in stored]
+    seq = None
+    if fresh:
+        entry = ledger.record(store, actor=principal.name, action=ACTION,
+                              rows={"reports": fresh},
+                              note={"via": "api", "user": principal.name,
+                                    "role": principal.role, "added": len(fresh),
+                                    "duplicates": len(good) - len(fresh)})
+        seq = entry.seq
+    fresh_keys = {(r["source_id"], r["report_id"]) for r in fresh}
+    return {
+        "added": len(fresh), "duplicates": len(good) - len(fresh), "ledger_seq": seq,
+        "reports": [{"id": gid(r["source_id"], r["report_id"]),
+                     "status": "added" if (r["source_id"], r["report_id"]) in fresh_keys
+                     else "duplicate"} for r in good],
+    }
+
+
+def _stored_keys(store: Store, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source_id"], []).append(row["report_id"])
+    found: set[tuple[str, str]] = set()
+    for sid, ids in by_source.items():
+        for start in range(0, len(ids), 500):
+            for hit in store.select("reports", {"source_id": sid,
+                                                "report_id": In(ids[start:start + 500])},
+                                    columns=["report_id"]):
+                found.add((sid, hit["report_id"]))
+    return found
+
+
+# -- idempotency keys ---------------------------------------------------------------------------
+def request_hash(method: str, path: str, body: Any) -> str:
+    material = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False, default=str)
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str) -> str:
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise QueryError(f"Idempotency-Key must be 1..{MAX_KEY_LENGTH} printable characters",
+                         field="Idempotency-Key")
+    return key
+
+
+def replay(store: Store, principal: Principal, key: str, digest: str,
+           ) -> tuple[int, Any] | None:
+    """The stored ``(status, body)`` for this key, ``None`` if new; 409 if the body differs."""
+    for row in store.select("idempotency_keys", {"principal": principal.name, "key": key}):
+        if row["request_hash"] != digest:
+            raise Conflict(f"Idempotency-Key {key!r} was already used with a different "
+                           "request body")
+        return row["status_code"], json.loads(row["response"])
+    return None
+
+
+def remember(store: Store, principal: Principal, key: str, digest: str, status: int,
+             body: Any) -> None:
+    store.insert("idempotency_keys", [{
+        "principal": principal.name, "key": key, "request_hash": digest, "status_code": status,
+        "response": json.dumps(body, ensure_ascii=False, default=str), "created_at": _now()}],
+        on_conflict="ignore")
