@@ -16,9 +16,12 @@ from ceasefire.store import Between, Ge, In, Le, Like, Ne, Store, open_store
 from ceasefire.store.migrations import latest_version
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    s = open_store(str(tmp_path / "contract.db"), create=True)
+    if request.param == "postgres":  # a fresh schema per test (tests/store/conftest.py)
+        s = open_store(request.getfixturevalue("postgres_url"), create=True)
+    else:
+        s = open_store(str(tmp_path / "contract.db"), create=True)
     yield s
     s.close()
 
