@@ -230,3 +230,15 @@ def test_check_claims_with_a_measurer() -> None:
 def test_wrong_measurement_type_is_a_programming_error() -> None:
     with pytest.raises(TypeError, match="ShareMeasurement"):
         check_claim(_claim(ControlShare("UA", "RU", D, 20)), CountMeasurement(3))
+
+
+def test_spread_widens_the_interval_for_stale_data() -> None:
+    c = _claim(ControlShare("UA", "RU", D, 20, "nearly"))
+    v = check_claim(c, ShareMeasurement(18.6, spread_pct=0.3, note="snapshot of 2025-03-05"))
+    assert v.verdict == SUPPORTED and v.measured == 18.6
+    assert "18.3–18.9%" in v.reason and v.reason.endswith("snapshot of 2025-03-05")
+    v = check_claim(c, ShareMeasurement(19.8, spread_pct=0.5))  # 19.3..20.3: partly at the top
+    assert v.verdict == NOT_VERIFIABLE
+    a = _claim(ControlAll("Luhansk oblast", "RU", D))
+    assert check_claim(a, AreaMeasurement(0.993, spread=0.0)).verdict == PARTLY_SUPPORTED
+    assert check_claim(a, AreaMeasurement(0.993, spread=0.01)).verdict == NOT_VERIFIABLE

@@ -140,3 +140,22 @@ def _band_inside(qualifier: str, v: float, lo: float, hi: float,
     # equal end verdicts misleading; probe the claimed value itself.
     return lo < v < hi and qualifier_verdict(qualifier, v, v, tolerance)[0] != \
         qualifier_verdict(qualifier, v, lo, tolerance)[0]
+
+
+def count_verdict(n: int, low: int, high: int | None, coverage: float,
+                  well_covered: float = 0.9) -> tuple[str, str]:
+    """Comparable counts: ``n`` evidenced against a claimed ``[low, high]`` (high None = open).
+
+    Within the claimed range (±10 %) supports; above it contradicts; below it, partial
+    coverage (< ``well_covered``) makes the evidence a lower bound, and at least half the
+    claimed count is near enough: partly supported; otherwise contradicted.
+    """
+    lo = low * 0.9
+    hi = None if high is None else high * 1.1 + 0.5
+    if n >= lo and (hi is None or n <= hi):
+        return SUPPORTED, "evidence matches the claimed count"
+    if hi is not None and n > hi:
+        return CONTRADICTED, "evidence exceeds the claimed count"
+    if coverage < well_covered or n >= 0.5 * low:
+        return PARTLY_SUPPORTED, "fewer evidenced than claimed (evidence is a lower bound)"
+    return CONTRADICTED, "far fewer evidenced than claimed in a well-covered window"

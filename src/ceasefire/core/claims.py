@@ -38,6 +38,7 @@ from ceasefire.core.claim_rules import (
     PARTLY_SUPPORTED,
     QUALIFIERS,
     SUPPORTED,
+    count_verdict,
     interval_verdict,
     normalise_qualifier,
     qualifier_verdict,
@@ -186,20 +187,28 @@ class Claim:
 @dataclass(frozen=True)
 class ShareMeasurement:
     """Share (%) of the region known to be controlled by the side; ``coverage`` = fraction of
-    the region's area the data covers. ``share_pct`` None = no data (``note`` says why)."""
+    the region's area the data covers. ``share_pct`` None = no data (``note`` says why).
+
+    ``spread_pct`` (percentage points) is how far the share may have moved between the data
+    and the claim's date — e.g. for a snapshot some days older than the claim — so the true
+    share is taken to lie in ``[share − spread, share + spread + (1 − coverage) × 100]``.
+    """
 
     share_pct: float | None
     coverage: float = 1.0
     note: str = ""
+    spread_pct: float = 0.0
 
 
 @dataclass(frozen=True)
 class AreaMeasurement:
-    """Fraction (0..1) of the area known to be controlled by the side, with coverage."""
+    """Fraction (0..1) of the area known to be controlled by the side, with coverage;
+    ``spread`` (fraction) as :class:`ShareMeasurement`'s ``spread_pct``."""
 
     controlled_fraction: float | None
     coverage: float = 1.0
     note: str = ""
+    spread: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -276,14 +285,19 @@ def _none(claim: Claim, why: str, coverage: float | None = None) -> Verdict:
 def _check_share(claim: Claim, p: ControlShare, m: ShareMeasurement) -> Verdict:
     if m.share_pct is None:
         return _none(claim, m.note or f"no territory data for {p.region} on {p.on}", 0.0)
-    c = _clamp(m.coverage)
-    lo, hi = m.share_pct, m.share_pct + (1.0 - c) * 100.0
+    c, spread = _clamp(m.coverage), abs(m.spread_pct)
+    lo = max(0.0, m.share_pct - spread)
+    hi = min(100.0, m.share_pct + spread + (1.0 - c) * 100.0)
     verdict, why = interval_verdict(p.qualifier, p.value_pct, lo, hi, p.tolerance)
-    reason = (f"measured {lo:.1f}% of {p.region} controlled by {p.side} on {p.on}"
+    reason = (f"measured {m.share_pct:.1f}% of {p.region} controlled by {p.side} on {p.on}"
               f" vs claimed {p.qualifier.replace('_', ' ')} {p.value_pct:g}%: {why}")
     if c < 1.0:
-        reason += f"; data cover {c:.0%} of the region (true share {lo:.1f}–{hi:.1f}%)"
-    return Verdict(claim.claim_id, verdict, round(lo, 2), c, reason, p.type,
+        reason += f"; data cover {c:.0%} of the region"
+    if c < 1.0 or spread:
+        reason += f" (true share {lo:.1f}–{hi:.1f}%)"
+    if m.note:
+        reason += f"; {m.note}"
+    return Verdict(claim.claim_id, verdict, round(m.share_pct, 2), c, reason, p.type,
                    details={"unit": "percent", "claimed": p.value_pct,
                             "qualifier": p.qualifier})
 
@@ -291,19 +305,23 @@ def _check_share(claim: Claim, p: ControlShare, m: ShareMeasurement) -> Verdict:
 def _check_all(claim: Claim, p: ControlAll, m: AreaMeasurement) -> Verdict:
     if m.controlled_fraction is None:
         return _none(claim, m.note or f"no territory data for {p.area} on {p.on}", 0.0)
-    c = _clamp(m.coverage)
-    lo, hi = m.controlled_fraction, m.controlled_fraction + (1.0 - c)
+    c, f = _clamp(m.coverage), m.controlled_fraction
+    lo, hi = max(0.0, f - abs(m.spread)), min(1.0, f + abs(m.spread) + (1.0 - c))
     full = 1.0 - ALL_TOLERANCE
-    pct = f"{lo * 100:.1f}% of {p.area} controlled by {p.side} on {p.on}"
+    pct = f"{f * 100:.1f}% of {p.area} controlled by {p.side} on {p.on}"
     if lo >= full:
         verdict, why = SUPPORTED, f"{pct}: all of it (tolerance {ALL_TOLERANCE:.1%})"
     elif hi >= full:
-        verdict, why = NOT_VERIFIABLE, f"{pct}; data cover only {c:.0%}: the rest is unknown"
+        verdict = NOT_VERIFIABLE
+        why = (f"{pct}; the data leave {lo * 100:.1f}–{hi * 100:.1f}% (coverage {c:.0%}): "
+               "the rest is unknown")
     elif lo >= PARTLY_ALL:
         verdict, why = PARTLY_SUPPORTED, f"{pct}: most but not all"
     else:
         verdict, why = CONTRADICTED, f"{pct}: far from all"
-    return Verdict(claim.claim_id, verdict, round(lo * 100, 2), c, why, p.type,
+    if m.note:
+        why += f"; {m.note}"
+    return Verdict(claim.claim_id, verdict, round(f * 100, 2), c, why, p.type,
                    details={"unit": "percent of area"})
 
 
@@ -332,24 +350,10 @@ def _check_count(claim: Claim, p: ViolationCount, m: CountMeasurement) -> Verdic
         verdict = PARTLY_SUPPORTED
         why = f"{where} support that violations occurred; the claimed {k.text} is not checkable"
     else:
-        verdict, why = _count_verdict(n, k, c)
+        assert k.low is not None
+        verdict, why = count_verdict(n, k.low, k.high, c, WELL_COVERED)
         why = f"{where} vs claimed {k.text}: {why}"
     return Verdict(claim.claim_id, verdict, n, c, why, p.type, caveat, details)
-
-
-def _count_verdict(n: int, k: ClaimedCount, coverage: float) -> tuple[str, str]:
-    """Comparable counts: within the claimed range (±10 %) supports; below it, partial
-    coverage makes the evidence a lower bound (partly supported); above it contradicts."""
-    assert k.low is not None
-    low = k.low * 0.9
-    high = None if k.high is None else k.high * 1.1 + 0.5
-    if n >= low and (high is None or n <= high):
-        return SUPPORTED, "evidence matches the claimed count"
-    if high is not None and n > high:
-        return CONTRADICTED, "evidence exceeds the claimed count"
-    if coverage < WELL_COVERED or n >= 0.5 * k.low:
-        return PARTLY_SUPPORTED, "fewer evidenced than claimed (evidence is a lower bound)"
-    return CONTRADICTED, "far fewer evidenced than claimed in a well-covered window"
 
 
 def _check_incident(claim: Claim, p: IncidentAt, m: IncidentMeasurement) -> Verdict:
