@@ -73,14 +73,17 @@ def territory_chart(series: Sequence[tuple[str, float]], title: str) -> bytes:
 
 
 def _draw(ax: plt.Axes, geom: BaseGeometry, **style: object) -> None:
+    """Draw a geometry; a ``label`` goes on its first part only (one legend entry)."""
     if isinstance(geom, Polygon | MultiPolygon):
         for poly in getattr(geom, "geoms", [geom]):
             x, y = poly.exterior.xy
             ax.fill(x, y, **style)
+            style.pop("label", None)
     elif isinstance(geom, LineString | MultiLineString):
         for line in getattr(geom, "geoms", [geom]):
             x, y = line.xy
             ax.plot(x, y, **style)
+            style.pop("label", None)
     elif hasattr(geom, "geoms"):
         for part in geom.geoms:
             _draw(ax, part, **style)
@@ -97,9 +100,10 @@ def situation_map(layers: MapLayers, title: str) -> bytes:
         _draw(ax, area, facecolor=SIDE_COLOUR.get(side, "#bbbbbb"), alpha=0.35,
               edgecolor="none", label=f"controlled by {side}")
     if layers.gained is not None and not layers.gained.is_empty:
-        _draw(ax, layers.gained, facecolor="#D55E00", edgecolor="#D55E00", alpha=0.9)
+        _draw(ax, layers.gained, facecolor="#D55E00", edgecolor="#D55E00", alpha=0.9,
+              label="gained in the period")
     if layers.contact_line is not None:
-        _draw(ax, layers.contact_line, color="#000000", linewidth=1.2)
+        _draw(ax, layers.contact_line, color="#000000", linewidth=1.2, label="contact line")
     for band, (colour, marker) in BAND_STYLE.items():
         pts = [(x, y) for x, y, b in layers.incidents if b == band]
         if pts:
@@ -111,6 +115,6 @@ def situation_map(layers: MapLayers, title: str) -> bytes:
     ax.set_title(title, fontsize=10)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, labels, fontsize=7, loc="lower left", title="incidents by band",
+        ax.legend(handles, labels, fontsize=7, loc="lower left", title="legend",
                   title_fontsize=7)
     return _png(fig)

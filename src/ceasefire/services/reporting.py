@@ -34,7 +34,7 @@ from ceasefire.services.agreements import get_agreement
 from ceasefire.store import Between, In
 from ceasefire.workspace import Workspace
 
-VERDICT_COLUMNS = ("violation", "likely", "possible", "undetermined")
+VERDICT_COLUMNS = ("violation", "likely", "possible", "undetermined", "not_a_violation")
 NOTABLE = 8
 KNOWN_SOURCES: dict[str, DataSource] = {
     "viina": DataSource("VIINA 2.0 (Zhukov)", "ODbL 1.0",
