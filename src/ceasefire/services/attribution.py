@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from ceasefire.core.actors import parse_actor
+from ceasefire.core.actors import parse_actors
 from ceasefire.core.attribution import NamedPerpetrator, attribute
 from ceasefire.core.contact_line import contact_line
 from ceasefire.core.geodesy import LocalProjection
@@ -85,13 +85,13 @@ def _sides_and_depths(cache: _ControlCache, day: date, lat: np.ndarray, lon: np.
     return sides, depths
 
 
-def _named(reports: Sequence[dict[str, Any]], sources: dict[str, dict[str, Any]]
-           ) -> list[NamedPerpetrator]:
+def _named(reports: Sequence[dict[str, Any]], sources: dict[str, dict[str, Any]],
+           parsed: dict[str, str | None]) -> list[NamedPerpetrator]:
     named = []
     for report in reports:
         party = report.get("perpetrator")
         if not party and report.get("text"):
-            party = parse_actor(report["text"]).party
+            party = parsed.get(report["text"])
         if party not in ("UA", "RU"):
             continue
         source = sources.get(report["source_id"], {})
@@ -127,13 +127,17 @@ def attribute_incidents(ws: Workspace, incidents: Sequence[dict[str, Any]],
                 np.array([r["origin_lon"] for _, r in with_origin]))
             for (i, _), side in zip(with_origin, o_sides, strict=True):
                 origin.setdefault(i, side)
+    # headlines repeat across reports: parse each distinct one once
+    texts = sorted({r["text"] for rs in members.values() for r in rs
+                    if r.get("text") and not r.get("perpetrator")})
+    parsed = dict(zip(texts, (m.party for m in parse_actors(texts)), strict=True))
     result: dict[str, Attributed] = {}
     for i, inc in enumerate(incidents):
         reports = members.get(inc["incident_id"], [])
         weapons = Counter(r["weapon_class"] for r in reports if r.get("weapon_class"))
         side, depth = impact.get(i, (None, 0.0))
         attribution = attribute(
-            named=_named(reports, sources), origin_side=origin.get(i),
+            named=_named(reports, sources, parsed), origin_side=origin.get(i),
             impact_side=side, impact_distance_km=depth if side else None,
             weapon_class=weapons.most_common(1)[0][0] if weapons else None)
         basis = [{"kind": b.kind, "party": b.party, "weight": round(b.weight, 4),

@@ -48,6 +48,10 @@ from ceasefire.workspace import Workspace
 
 STALE_AFTER = timedelta(days=7)
 COUNTED_VERDICTS = ("violation", "likely", "possible")
+# How much of the front may move per day of snapshot lag (a judgement: DeepState's occupied
+# area changed by < 0.01 % of Ukraine a day in 2025, so 0.1 % a day is generous).
+SPREAD_PER_DAY = 0.001
+WATCHING_KINDS = ("monitor", "sensor", "satellite")
 EARTH_RADIUS_KM = 6371.0088
 COUNT_CAVEAT = ("the evidence counts news-derived incidents (one strike or clash reported in "
                 "the news), the parties count individual violations (shots, shells, drone "
@@ -84,6 +88,8 @@ class WorkspaceMeasurer:
         self.has_snapshots = bool(territory_service.sources(ws))
 
     def _control(self, on: date) -> tuple[object | None, float, str]:
+        """The control map for ``on`` and how stale it is, as the fraction of the front that
+        may have moved (``spread``): 0 within a week, then growing with the lag."""
         if not self.has_snapshots:
             return None, 0.0, "no control snapshots in this workspace"
         try:
@@ -91,32 +97,33 @@ class WorkspaceMeasurer:
         except InputError as exc:
             return None, 0.0, str(exc)
         lag = on - resolved.control.date
-        coverage = 1.0 if lag <= STALE_AFTER else max(0.0, 1.0 - lag.days / 90.0)
-        return resolved.control, coverage, resolved.note
+        spread = 0.0 if lag <= STALE_AFTER else SPREAD_PER_DAY * lag.days
+        return resolved.control, spread, resolved.note
 
     def control_share(self, p: ControlShare) -> ShareMeasurement | None:
-        control, coverage, note = self._control(p.on)
+        control, spread, note = self._control(p.on)
         if control is None:
             return ShareMeasurement(None, 0.0, note)
         if p.region.upper() in ("UA", "UKRAINE"):
             share = 100.0 * control.area_km2(p.side) / self.territory.area_km2  # type: ignore[attr-defined]
-            return ShareMeasurement(share, coverage, note)
+            return ShareMeasurement(share, 1.0, note, spread_pct=100.0 * spread)
         region = _region(self.territory, p.region)
         if region is None:
             return ShareMeasurement(None, 0.0, f"{p.region} is not a region of the bundled "
                                     "boundaries (Ukraine's oblasts)")
         return ShareMeasurement(100.0 * control.fraction_held(p.side, region.geometry),  # type: ignore[attr-defined]
-                                coverage, note)
+                                1.0, note, spread_pct=100.0 * spread)
 
     def control_all(self, p: ControlAll) -> AreaMeasurement | None:
         region = _region(self.territory, p.area)
         if region is None:
             return AreaMeasurement(None, 0.0, f"no control data for {p.area}: the bundled "
                                    "boundaries and the control snapshots cover Ukraine only")
-        control, coverage, note = self._control(p.on)
+        control, spread, note = self._control(p.on)
         if control is None:
             return AreaMeasurement(None, 0.0, note)
-        return AreaMeasurement(control.fraction_held(p.side, region.geometry), coverage, note)  # type: ignore[attr-defined]
+        return AreaMeasurement(control.fraction_held(p.side, region.geometry), 1.0, note,  # type: ignore[attr-defined]
+                               spread=spread)
 
     def _assessed_agreement(self, truce: str | None) -> str | None:
         """The stored agreement a truce name refers to (``easter_truce`` → ``easter-truce-*``)
@@ -159,8 +166,9 @@ class WorkspaceMeasurer:
         incidents = incidents_between(self.ws.store, p.start.timestamp(), p.end.timestamp())
         if p.category:
             incidents = [i for i in incidents if i["category"] == p.category]
+        coverage = self._watched(p)
         if not incidents:
-            return IncidentMeasurement(0, coverage=1.0 if self.ws.store.count("reports") else 0.0)
+            return IncidentMeasurement(0, coverage=coverage)
         lat = np.radians([i["lat"] for i in incidents])
         lon = np.radians([i["lon"] for i in incidents])
         la, lo = np.radians(p.lat), np.radians(p.lon)
@@ -168,9 +176,25 @@ class WorkspaceMeasurer:
         km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
         near = [i for i, d in zip(incidents, km, strict=True) if d <= p.radius_km]
         if not near:
-            return IncidentMeasurement(0, coverage=1.0)
+            return IncidentMeasurement(0, coverage=coverage)
         best = max(near, key=lambda i: i["confidence"])
-        return IncidentMeasurement(len(near), best["confidence"], best.get("attributed_party"))
+        return IncidentMeasurement(len(near), best["confidence"], best.get("attributed_party"),
+                                   coverage)
+
+    def _watched(self, p: IncidentAt) -> float:
+        """Coverage of a place and time: 1 when a monitor, sensor or satellite source reported
+        near it in the window (someone was watching), else 0.5: news presence is not
+        monitoring, so finding nothing cannot contradict the claim."""
+        watching = [s["source_id"] for s in self.ws.store.select(
+            "sources", {"kind": In(list(WATCHING_KINDS))}, columns=["source_id"])]
+        if not watching or p.lat is None or p.lon is None:
+            return 0.5
+        pad = p.radius_km / 111.0
+        seen = self.ws.store.count("reports", {
+            "source_id": In(watching), "t_start": Between(p.start.timestamp() - 86400,
+                                                          p.end.timestamp()),
+            "lat": Between(p.lat - pad, p.lat + pad)})
+        return 1.0 if seen else 0.5
 
 
 def check_claims(ws: Workspace, claims: Sequence[Claim]) -> list[tuple[Claim, Verdict]]:
