@@ -95,7 +95,13 @@ class WorkspaceMeasurer:
         try:
             resolved = territory_service.control_on(self.ws, on)
         except InputError as exc:
-            return None, 0.0, str(exc)
+            later = [d for d in territory_service.available_dates(self.ws)
+                     if on.isoformat() < d <= (on + STALE_AFTER).isoformat()]
+            if not later:
+                return None, 0.0, exc.problems[0].message
+            resolved = territory_service.control_on(self.ws, date.fromisoformat(later[0]))
+            return resolved.control, 0.0, (f"no snapshot on or before {on}; using the next "
+                                           f"one, {later[0]}")
         lag = on - resolved.control.date
         spread = 0.0 if lag <= STALE_AFTER else SPREAD_PER_DAY * lag.days
         return resolved.control, spread, resolved.note
