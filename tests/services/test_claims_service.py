@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ceasefire.formats.registry import get_reader
+from ceasefire.services.fusion import fuse_workspace
+from ceasefire.services.ingest import ingest_file
 from ceasefire.services.territory import import_snapshots
 from ceasefire.workspace import Workspace
 from tests.conftest import EXAMPLES, require_shared_data
@@ -14,6 +17,9 @@ def test_march_claims_and_truce_counts(workspace: Workspace, cli) -> None:  # ty
     deepstate = require_shared_data("deepstate")
     import_snapshots(workspace, [deepstate / "deepstatemap_data_20250313.geojson",
                                  deepstate / "deepstatemap_data_20250426.geojson"], "deepstate")
+    april = require_shared_data("viina_incidents", "viina_incidents_202504.csv")
+    ingest_file(workspace, april, get_reader("viina"))
+    fuse_workspace(workspace)
     root = workspace.root
     workspace.close()
     result = cli("claims", "check", "-w", root, "--json",
