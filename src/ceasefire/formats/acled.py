@@ -28,15 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.core.evidence import NEUTRAL, Source, SourceKind
-from ceasefire.formats.base import (
-    Chunk,
-    Reader,
-    csv_chunks,
-    detect_encoding,
-    read_header,
-    require_columns,
-    sniff_bytes,
-)
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
 
 SOURCE_ID = "acled"
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "latitude",
@@ -126,10 +118,7 @@ class AcledReader(Reader):
                        NEUTRAL, "B", sid)]
 
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
-        head = sniff_bytes(path)
-        encoding = detect_encoding(path, head)
-        header = read_header(path, encoding)
-        require_columns(path, header, REQUIRED, "ACLED")
+        header, encoding = prepare_csv(path, REQUIRED, "ACLED")
         sid = source_id or SOURCE_ID
         extra_cols = [c for c in EXTRA if c in header]
 

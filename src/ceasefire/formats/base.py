@@ -138,6 +138,20 @@ def require_columns(path: Path, header: Sequence[str], required: Sequence[str],
                          file=path, line=1, field=missing[0])
 
 
+def prepare_csv(path: Path, required: Sequence[str], format_name: str,
+                fallbacks: Sequence[str] = (), *, lower: bool = False) -> tuple[list[str], str]:
+    """The whole-file checks every CSV reader starts with; returns ``(header, encoding)``.
+
+    With ``lower`` the required columns are matched case-insensitively (FIRMS).
+    """
+    head = sniff_bytes(path)
+    encoding = detect_encoding(path, head, fallbacks)
+    header = read_header(path, encoding)
+    require_columns(path, [h.lower() for h in header] if lower else header, required,
+                    format_name)
+    return header, encoding
+
+
 # -- streaming -----------------------------------------------------------------------------
 class _Counting(io.RawIOBase):
     """A binary file that remembers how far it has been read (for the progress bar)."""

@@ -18,15 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from ceasefire.core.evidence import NEUTRAL, RELIABILITY_GRADES, Source, SourceKind
 from ceasefire.core.validation import REPORT_COLUMNS
 from ceasefire.errors import InputError, Problem
-from ceasefire.formats.base import (
-    Chunk,
-    Reader,
-    csv_chunks,
-    detect_encoding,
-    read_header,
-    require_columns,
-    sniff_bytes,
-)
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
 
 REQUIRED_HEADER = ("report_id", "observed_at", "category")
 SOURCE_COLUMNS = ("source_id", "name", "kind", "affiliation", "reliability", "origin_group")
@@ -39,11 +31,8 @@ class CanonicalReader(Reader):
         super().__init__(name="canonical")
 
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
-        head = sniff_bytes(path)
-        encoding = detect_encoding(path, head)
-        header = read_header(path, encoding)
         required = REQUIRED_HEADER if source_id else ("source_id", *REQUIRED_HEADER)
-        require_columns(path, header, required, "canonical reports.csv")
+        header, encoding = prepare_csv(path, required, "canonical reports.csv")
         known = [c for c in header if c in REPORT_COLUMNS]
         others = [c for c in header if c not in REPORT_COLUMNS and c]
 
@@ -100,10 +89,7 @@ class SourceRow(BaseModel):
 
 def read_sources(path: Path) -> list[Source]:
     """Read ``sources.csv``; every bad row is reported (file, row, field) in one InputError."""
-    head = sniff_bytes(path)
-    encoding = detect_encoding(path, head)
-    header = read_header(path, encoding)
-    require_columns(path, header, ("source_id", "name", "kind"), "sources.csv")
+    header, encoding = prepare_csv(path, ("source_id", "name", "kind"), "sources.csv")
     unknown = [c for c in header if c not in SOURCE_COLUMNS]
     if unknown:
         raise InputError(f"unknown column(s) {', '.join(unknown)} (expected "

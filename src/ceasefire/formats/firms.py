@@ -30,15 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.core.evidence import NEUTRAL, Source, SourceKind
-from ceasefire.formats.base import (
-    Chunk,
-    Reader,
-    csv_chunks,
-    detect_encoding,
-    read_header,
-    require_columns,
-    sniff_bytes,
-)
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
 
 SOURCE_ID = "nasa_firms"
 OVERPASS_UNCERTAINTY_MIN = 360.0
@@ -85,11 +77,9 @@ class FirmsReader(Reader):
                        SourceKind.SATELLITE, NEUTRAL, "B", sid)]
 
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
-        head = sniff_bytes(path)
-        encoding = detect_encoding(path, head)
-        header = read_header(path, encoding)
+        header, encoding = prepare_csv(path, ("latitude", "longitude", "acq_date"), "FIRMS",
+                                       lower=True)
         lower = [h.lower() for h in header]
-        require_columns(path, lower, ("latitude", "longitude", "acq_date"), "FIRMS")
         instrument = "modis" if ("brightness" in lower or "bright_t31" in lower) else "viirs"
         sid = source_id or SOURCE_ID
         extras = [c for c in EXTRA_COLUMNS if c in lower]

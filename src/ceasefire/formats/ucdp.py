@@ -29,15 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.core.evidence import NEUTRAL, Source, SourceKind
-from ceasefire.formats.base import (
-    Chunk,
-    Reader,
-    csv_chunks,
-    detect_encoding,
-    read_header,
-    require_columns,
-    sniff_bytes,
-)
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
 
 SOURCE_ID = "ucdp_ged"
 REQUIRED = ("id", "latitude", "longitude", "date_start", "date_end", "where_prec",
@@ -115,10 +107,7 @@ class UcdpReader(Reader):
                        sid)]
 
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
-        head = sniff_bytes(path)
-        encoding = detect_encoding(path, head, fallbacks=("cp1252",))
-        header = read_header(path, encoding)
-        require_columns(path, header, REQUIRED, "UCDP GED")
+        header, encoding = prepare_csv(path, REQUIRED, "UCDP GED", fallbacks=("cp1252",))
         sid = source_id or SOURCE_ID
 
         def mapper(cols: dict[str, list[Any]], n: int) -> dict[str, list[Any]]:

@@ -31,15 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ceasefire.core.evidence import NEUTRAL, Source, SourceKind
-from ceasefire.formats.base import (
-    Chunk,
-    Reader,
-    csv_chunks,
-    detect_encoding,
-    read_header,
-    require_columns,
-    sniff_bytes,
-)
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
 
 COLUMNS = ("datetime", "lon", "lat", "place_name", "event_type", "headline")
 SOURCE_ID = "viina"
@@ -108,10 +100,7 @@ class ViinaReader(Reader):
                        SourceKind.NEWS, NEUTRAL, "C", source_id or SOURCE_ID)]
 
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
-        head = sniff_bytes(path)
-        encoding = detect_encoding(path, head)
-        header = read_header(path, encoding)
-        require_columns(path, header, COLUMNS, "VIINA")
+        header, encoding = prepare_csv(path, COLUMNS, "VIINA")
         sid = source_id or SOURCE_ID
         times: dict[str, tuple[str, float | None]] = {}
         labelled: dict[str, tuple[str, str | None, str | None, str | None]] = {}
