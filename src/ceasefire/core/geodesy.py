@@ -18,7 +18,7 @@ its centre exact and distorts others by about (ρ/R)²/6 — under 0.1 % across 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -45,9 +45,18 @@ def polygons(geom: BaseGeometry | None) -> Iterator[Polygon]:
             yield from polygons(part)
 
 
+def multipolygon(parts: Iterable[Polygon]) -> MultiPolygon:
+    """A MultiPolygon of ``parts``, built by GEOS in one call (the Python constructor copies
+    every coordinate through lists, which dominated the change computations)."""
+    built: MultiPolygon = shapely.multipolygons(np.asarray(list(parts), dtype=object))
+    return built
+
+
 def polygonal(geom: BaseGeometry | None) -> MultiPolygon:
     """Keep only the polygonal part of ``geom`` (overlays can return stray lines/points)."""
-    return MultiPolygon(list(polygons(geom)))
+    if isinstance(geom, MultiPolygon):
+        return geom
+    return multipolygon(polygons(geom))
 
 
 def _ring_area_m2(ring: Any) -> float:

@@ -10,8 +10,10 @@ date and in every source.
 
 Change between two dates is computed on the geometries as given and clipped afterwards,
 which is exact (``clip(A) − clip(B) = clip(A − B)``) and much cheaper than differencing two
-clipped geometries that each carry the whole coastline. :func:`area_series` uses the same
-identity to carry an area forward from one snapshot to the next.
+clipped geometries that each carry the whole coastline; the difference itself only
+overlays the boxes around the edges that changed (:mod:`ceasefire.core.overlay`).
+:func:`area_series` uses the same identity to carry an area forward from one snapshot to
+the next.
 
 >>> from shapely.geometry import box
 >>> land = NationalTerritory.build(box(0, 0, 2, 1), [("R1", "West", "Захід", box(0, 0, 1, 1)),
@@ -33,7 +35,8 @@ from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from ceasefire.core.geodesy import LocalProjection, geodesic_area_km2, polygonal
+from ceasefire.core.geodesy import LocalProjection, geodesic_area_km2, multipolygon, polygonal
+from ceasefire.core.overlay import changed_parts
 
 Day = date  # alias: classes below have a field named ``date``
 
@@ -291,19 +294,19 @@ class Change:
         return sum(p.area_km2 for p in self.pieces if p.from_side == side)
 
     def gained(self, side: str) -> MultiPolygon:
-        return MultiPolygon([g for p in self.pieces if p.side == side
-                             for g in polygonal(p.geometry).geoms])
+        return multipolygon(g for p in self.pieces if p.side == side
+                            for g in polygonal(p.geometry).geoms)
 
 
 def _gained_geometry(before: ControlMap, after: ControlMap, side: str) -> MultiPolygon:
     """What ``side`` holds after but not before, clipped to the country."""
     territory = after.territory
     if side in before.given and side in after.given:
-        return territory.clip(shapely.difference(after.given[side], before.given[side]))
+        return territory.clip(changed_parts(after.given[side], before.given[side])[0])
     other = opponent(side)
     if other in before.given and other in after.given:
         # side derived on both dates: it gains exactly what the other side lost
-        return territory.clip(shapely.difference(before.given[other], after.given[other]))
+        return territory.clip(changed_parts(before.given[other], after.given[other])[0])
     return polygonal(shapely.difference(after.held(side), before.held(side)))
 
 
@@ -360,8 +363,9 @@ def area_series(territory: NationalTerritory, dated: Sequence[tuple[date, BaseGe
             area = geodesic_area_km2(territory.clip(geom))
             gained = lost = 0.0
         else:
-            gained = geodesic_area_km2(territory.clip(shapely.difference(geom, previous)))
-            lost = geodesic_area_km2(territory.clip(shapely.difference(previous, geom)))
+            lost_geom, gained_geom = changed_parts(previous, geom)
+            gained = geodesic_area_km2(territory.clip(gained_geom))
+            lost = geodesic_area_km2(territory.clip(lost_geom))
             area += gained - lost
         points.append(SeriesPoint(day, side, area, 100.0 * area / territory.area_km2,
                                   gained, lost))
