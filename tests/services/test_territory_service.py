@@ -178,3 +178,25 @@ def _assert_rfc7946(doc: dict) -> None:
                     assert round(x, 7) == x and round(y, 7) == y
                     assert -180 <= x <= 180 and -90 <= y <= 90
         assert shape(geom).is_valid
+
+
+def test_generic_geojson_with_both_sides(workspace: Workspace, tmp_path: Path) -> None:
+    def feat(side: str, lon0: float, lon1: float) -> dict:
+        ring = [[lon0, 48.0], [lon1, 48.0], [lon1, 48.5], [lon0, 48.5], [lon0, 48.0]]
+        return {"type": "Feature", "properties": {"side": side, "date": "2025-05-08"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+    path = tmp_path / "isw.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection",
+                                "features": [feat("RU", 37.5, 38.0), feat("UA", 36.5, 37.4)]}))
+    result = svc.import_snapshots(workspace, [path], "geojson", source="isw")
+    assert sorted(result.added) == [("2025-05-08", "RU", "isw"), ("2025-05-08", "UA", "isw")]
+    control = svc.control_on(workspace, date(2025, 5, 8), "isw").control
+    assert not control.is_derived("UA") and not control.is_derived("RU")
+    stats = svc.territory_stats(svc.national_territory(), control)
+    # both drawn: the 0.1° gap between them is neither side's, so shares do not add to 100
+    assert stats.side("UA").area_km2 == pytest.approx(
+        geodesic_area_km2(shapely.box(36.5, 48.0, 37.4, 48.5)), rel=1e-6)
+    assert stats.side("RU").share_pct + stats.side("UA").share_pct < 1.0
+    with pytest.raises(InputError, match="several sources|no snapshots from source"):
+        svc.control_on(workspace, date(2025, 5, 8), "deepstate")
