@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.progress import TaskID
 
 from ceasefire.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL
 from ceasefire.cli._common import json_option, open_workspace, progress_bar, workspace_option
@@ -44,9 +45,12 @@ def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
         for path in files:
             size = max(path.stat().st_size, 1)
             task = bar.add_task(path.name, total=size)
+
+            def advance(done: int, task_id: TaskID = task) -> None:
+                bar.update(task_id, completed=done)
+
             try:
-                summary = ingest_file(ws, path, reader, source_id=source_id,
-                                      progress=lambda done, t=task: bar.update(t, completed=done))
+                summary = ingest_file(ws, path, reader, source_id=source_id, progress=advance)
             except InputError as exc:
                 # this file's transaction was rolled back; the others stand on their own
                 failed = True

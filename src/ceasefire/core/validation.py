@@ -301,10 +301,10 @@ class ReportValidator:
         observed = c.required("observed_at")
         time_unc = c.numbers("time_uncertainty_min", minimum=0)
         times: list[ParsedTime | None] = [None] * n
-        for i, text in enumerate(observed):
-            if text is not None and i not in c.errors:
+        for i, written in enumerate(observed):
+            if written is not None and i not in c.errors:
                 try:
-                    times[i] = self.parse_time(text, time_unc[i])
+                    times[i] = self.parse_time(written, time_unc[i])
                 except RowInvalid as exc:
                     c.fail(i, exc.field, exc.reason)
         category = c.required("category")

@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -156,7 +156,7 @@ def prepare_csv(path: Path, required: Sequence[str], format_name: str,
 class _Counting(io.RawIOBase):
     """A binary file that remembers how far it has been read (for the progress bar)."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: Any) -> None:
         self._fh = fh
         self.done = 0
 

@@ -92,7 +92,9 @@ class FirmsReader(Reader):
             sat = cols.get("satellite", none)
             scan, track = cols.get("scan", none), cols.get("track", none)
             conf = cols.get("confidence", none)
-            observed, unc, ids = [], [], []
+            observed: list[str] = []
+            unc: list[float | None] = []
+            ids: list[str] = []
             for i in range(n):
                 t = (hhmm[i] or "").strip()
                 if t:

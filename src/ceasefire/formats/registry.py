@@ -34,10 +34,12 @@ def get_reader(name: str, **options: Any) -> Reader:
         raise InputError(f"unknown format {name!r} (known: {', '.join(FORMAT_NAMES)})",
                          field="--format")
     module_name, _, class_name = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    cls: Any = getattr(importlib.import_module(module_name), class_name)
     if name == "mapping":
         mapping = options.get("mapping")
         if mapping is None:
             raise InputError("--format mapping needs --mapping FILE.yaml", field="--mapping")
-        return cls(Path(mapping))  # type: ignore[no-any-return]
-    return cls()  # type: ignore[no-any-return]
+        reader: Reader = cls(Path(mapping))
+        return reader
+    made: Reader = cls()
+    return made

@@ -118,7 +118,7 @@ class UcdpReader(Reader):
             civ = cols.get("deaths_civilians", none)
             extra = []
             for i in range(n):
-                item = {c: cols[c][i] for c in ("side_a", "side_b", "where_prec", "date_prec",
+                item: dict[str, Any] = {c: cols[c][i] for c in ("side_a", "side_b", "where_prec", "date_prec",
                                                 "best", "low", "high", "deaths_civilians",
                                                 "conflict_name", "type_of_violence",
                                                 "where_description")

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ceasefire import ledger
@@ -59,12 +59,11 @@ class IngestSummary:
         return asdict(self)
 
 
-class Geocoder:
+class Geocoder(Protocol):
     """What ingest needs from a gazetteer (see :mod:`ceasefire.services.geocode`)."""
 
-    def locate(self, place: str) -> tuple[float, float, float]:  # pragma: no cover - protocol
+    def locate(self, place: str) -> tuple[float, float, float]:
         """``(lat, lon, uncertainty_m)`` or raise RowInvalid("place", reason)."""
-        raise NotImplementedError
 
 
 def file_sha256(path: Path) -> str:
@@ -207,8 +206,9 @@ def _geocode(geocoder: Geocoder | None, place: str,
     if geocoder is None:
         from ceasefire.services.geocode import default_geocoder
 
-        geocoder = default_geocoder()
-    lat, lon, uncertainty = geocoder.locate(place)
+        lat, lon, uncertainty = default_geocoder().locate(place)
+    else:
+        lat, lon, uncertainty = geocoder.locate(place)
     return lat, lon, given_uncertainty if given_uncertainty is not None else uncertainty
 
 
