@@ -142,3 +142,19 @@ def test_list_and_option_errors(cli, ws_path: Path, tmp_path: Path) -> None:  # 
     assert res.exit_code == 2 and "before --from" in res.stderr
     res = cli("territory", "series", "-w", ws_path, "--from", "2025-04-01", "--to", "2025-03-18")
     assert res.exit_code == 2 and "before --from" in res.stderr
+
+
+def test_series_starts_at_the_first_snapshot(cli, ws_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cli("territory", "import", "-w", ws_path, "-q", _square(tmp_path, "20250318", 37.0, 0.5),
+        _square(tmp_path, "20250320", 36.9, 0.6))
+    res = cli("territory", "series", "-w", ws_path, "--from", "2025-03-01", "--to", "2025-03-31",
+              "--side", "UA", "--json")
+    assert res.exit_code == 0, res.stderr
+    points = json.loads(res.stdout)
+    assert [p["date"] for p in points] == ["2025-03-18", "2025-03-20"]
+    assert points[1]["lost_km2"] > 0 and points[1]["gained_km2"] == 0  # UA is the derived side
+    assert points[0]["area_km2"] > points[1]["area_km2"]
+    # a no_advance window, by contrast, needs the line in force when it opened
+    res = cli("territory", "gains", "-w", ws_path, "--from", "2025-03-01", "--to", "2025-03-31",
+              "--tolerance-km2", "1")
+    assert res.exit_code == 2 and "no deepstate snapshot on or before 2025-03-01" in res.stderr

@@ -208,7 +208,7 @@ def series(start: datetime, end: datetime, side: str, output: Path | None,
            source: str | None, workspace: Path | None, as_json: bool) -> None:
     """Area held on every snapshot date in a period, as a table and optionally a PNG chart."""
     with open_workspace(workspace) as ws:
-        maps = svc.controls_between(ws, _day(start), _day(end), source)
+        maps = svc.controls_between(ws, _day(start), _day(end), source, from_first=True)
     points = svc.series_of(maps, side)
     if output:
         svc.render_series_chart(points, output, f"Territory held by {side}, {maps[0].date} – "

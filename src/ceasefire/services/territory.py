@@ -271,15 +271,22 @@ def _load(ws: Workspace, src: str, day: str) -> ControlMap:
     return ControlMap.from_sides(date.fromisoformat(day), given, national_territory(), src)
 
 
-def controls_between(ws: Workspace, start: date, end: date,
-                     source: str | None = None) -> list[ControlMap]:
-    """Control maps from the one in force on ``start`` to the last on or before ``end``."""
+def controls_between(ws: Workspace, start: date, end: date, source: str | None = None,
+                     *, from_first: bool = False) -> list[ControlMap]:
+    """Control maps from the one in force on ``start`` to the last on or before ``end``.
+
+    With ``from_first`` a period that begins before the first snapshot starts at the first
+    snapshot inside it (for series); otherwise that is an error, because a window must be
+    judged against the line in force when it opened.
+    """
     if end < start:
         raise InputError(f"--to {end} is before --from {start}", field="--to")
-    first = control_on(ws, start, source)
-    src = first.control.source
-    days = [d for d in available_dates(ws, src)
-            if first.control.date.isoformat() < d <= end.isoformat()]
+    src = pick_source(ws, source)
+    dates = available_dates(ws, src)
+    if from_first and dates and start.isoformat() < dates[0] <= end.isoformat():
+        start = date.fromisoformat(dates[0])
+    first = control_on(ws, start, src)
+    days = [d for d in dates if first.control.date.isoformat() < d <= end.isoformat()]
     return [first.control] + [_load(ws, src, d) for d in days]
 
 
