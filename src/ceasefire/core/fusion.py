@@ -9,11 +9,12 @@ Two reports are **compatible** (may describe one event) when
   great-circle distance is at most ``u_a + u_b + (radius_a + radius_b) / 2``;
 * they come from different sources, or from one source with one ``event_ref`` (an update).
 
-**Candidates** come from space-time blocking: each report gets a level from its reach
-(uncertainty + half window/radius, in powers of two of a base); a level's grid has cells
-as large as twice its reach, so every compatible pair lies in neighbouring cells of the
-grid of the coarser of the two. Sorting cell keys and ``searchsorted`` over the 27
-neighbour offsets finds them in O(N log N) with numpy, never N².
+**Candidates** come from space-time blocking: each report gets a level in time and one in
+space from its reach (half its interval + half window; uncertainty + half radius), in
+powers of two of the median reach. Two classes of reports meet in a grid whose cells are
+twice the coarser reach of the two in each dimension (and one category family), so every
+compatible pair lies in neighbouring cells. Sorting cell keys and ``searchsorted`` over
+the 27 neighbour offsets finds them in O(N log N) with numpy, never N².
 
 **Assignment does not chain.** Reports are put in a canonical order (time midpoint, then
 ``source_id:report_id``); each joins the existing incident with which it is compatible
@@ -151,39 +152,59 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
     if n < 2:
         return Graph(order, empty, empty, np.zeros(0))
 
+    # level of each report per dimension: its reach in powers of two of the median reach
     base_t = float(np.quantile(reach_t, 0.5))
     base_s = float(np.quantile(reach_s, 0.5))
-    level = np.maximum(np.ceil(np.log2(np.maximum(reach_t / base_t, reach_s / base_s)) - 1e-9),
-                       0).astype(np.int64)
+    lt = np.maximum(np.ceil(np.log2(reach_t / base_t) - 1e-9), 0).astype(np.int64)
+    ls = np.maximum(np.ceil(np.log2(reach_s / base_s) - 1e-9), 0).astype(np.int64)
+    classes, cls = np.unique(np.stack([lt, ls], axis=1), axis=0, return_inverse=True)
+    cls = cls.ravel()
+    members = [np.flatnonzero(cls == c) for c in range(len(classes))]
     # longitude degrees shrink with latitude: size cells for the most poleward report
     coslat = max(np.cos(np.radians(min(float(np.abs(r.lat).max()) + 1.0, 89.0))), 1e-3)
+    grids: dict[tuple[int, int], tuple[np.ndarray, tuple[int, int]]] = {}
+
+    def grid(gt: int, gs: int) -> tuple[np.ndarray, tuple[int, int]]:
+        """Cell keys of every report in the grid whose cells are twice reach (gt, gs):
+        family first (never compatible across families), then time, lat, lon."""
+        if (gt, gs) not in grids:
+            cell_t = 2.0 * base_t * 2.0 ** gt * 1.000001
+            cell_lat = 2.0 * base_s * 2.0 ** gs * 1.000001 / M_PER_DEG
+            tb = np.floor((mid - mid.min()) / cell_t).astype(np.int64)
+            yb = np.floor((r.lat - r.lat.min()) / cell_lat).astype(np.int64)
+            xb = np.floor((r.lon - r.lon.min()) / (cell_lat / coslat)).astype(np.int64)
+            nt, ny, nx = int(tb.max()) + 3, int(yb.max()) + 3, int(xb.max()) + 3
+            if (int(fam.max()) + 1) * nt * ny * nx >= 2**62:
+                raise ValueError("fusion grid too fine for the extent of the data")
+            key = (((fam.astype(np.int64) * nt + tb + 1) * ny + (yb + 1)) * nx) + (xb + 1)
+            grids[(gt, gs)] = (key, (ny, nx))
+        return grids[(gt, gs)]
+
     a_parts, b_parts = [], []
-    levels = np.unique(level)
-    for step, lv in enumerate(levels):
+    cells: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, ...]] = {}
+    # a pair of classes meets in the grid of the coarser reach in each dimension
+    jobs = [(i, j) for i in range(len(classes)) for j in range(i, len(classes))]
+    for step, (i, j) in enumerate(jobs):
         if progress:
-            progress("blocking", step, len(levels))
-        cell_t = 2.0 * base_t * 2.0 ** lv * 1.000001
-        cell_s = 2.0 * base_s * 2.0 ** lv * 1.000001
-        cell_lat = cell_s / M_PER_DEG
-        cell_lon = cell_lat / coslat
-        tb = np.floor((mid - mid.min()) / cell_t).astype(np.int64)
-        yb = np.floor((r.lat - r.lat.min()) / cell_lat).astype(np.int64)
-        xb = np.floor((r.lon - r.lon.min()) / cell_lon).astype(np.int64)
-        ny, nx = int(yb.max()) + 3, int(xb.max()) + 3
-        if (int(tb.max()) + 3) * ny * nx >= 2**62:
-            raise ValueError("fusion grid too fine for the extent of the data")
-        key = ((tb + 1) * ny + (yb + 1)) * nx + (xb + 1)
-        for qa, cb in _candidates(key, level, lv, (ny, nx)):
-            ok = fam[qa] == fam[cb]
-            ok &= (r.source[qa] != r.source[cb]) | (
-                (r.event[qa] == r.event[cb]) & (r.event[qa] >= 0))
-            gap = np.maximum(r.t_start[qa], r.t_start[cb]) - np.minimum(r.t_end[qa], r.t_end[cb])
-            ok &= gap <= (win[qa] + win[cb]) / 2.0
+            progress("blocking", step, len(jobs))
+        g = (int(max(classes[i][0], classes[j][0])), int(max(classes[i][1], classes[j][1])))
+        key, shape = grid(*g)
+        for c in (i, j):
+            if (c, g) not in cells:
+                cells[(c, g)] = _cells(key, members[c])
+        for qa, cb in _candidates(cells[(i, g)], cells[(j, g)], i == j, shape):
+            # time first (cheapest, most selective): |mid gap| <= sum of time reaches
+            ok = np.abs(mid[qa] - mid[cb]) <= reach_t[qa] + reach_t[cb]
             qa, cb = qa[ok], cb[ok]
-            dist = haversine_m(r.lat[qa], r.lon[qa], r.lat[cb], r.lon[cb])
-            ok = dist <= unc[qa] + unc[cb] + (rad[qa] + rad[cb]) / 2.0
+            ok = (r.source[qa] != r.source[cb]) | (
+                (r.event[qa] == r.event[cb]) & (r.event[qa] >= 0))
+            qa, cb = qa[ok], cb[ok]
+            ok = haversine_m(r.lat[qa], r.lon[qa], r.lat[cb], r.lon[cb]) <= \
+                reach_s[qa] + reach_s[cb]
             a_parts.append(np.minimum(qa[ok], cb[ok]))
             b_parts.append(np.maximum(qa[ok], cb[ok]))
+    if progress:
+        progress("blocking", len(jobs), len(jobs))
     a = np.concatenate(a_parts) if a_parts else empty
     b = np.concatenate(b_parts) if b_parts else empty
     pair_order = np.lexsort((a, b))
@@ -196,26 +217,29 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
     return Graph(order, a, b, score)
 
 
-def _candidates(key: np.ndarray, level: np.ndarray, lv: int, shape: tuple[int, int]
-                ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Candidate pairs (query, indexed) for the grid of level ``lv``, in bounded blocks.
+def _cells(key: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Members sorted by cell key; the occupied cells, where each starts, how many."""
+    ordered = members[np.argsort(key[members], kind="stable")]
+    cells, start, count = np.unique(key[ordered], return_index=True, return_counts=True)
+    return ordered, cells, start, count
 
-    Indexed: reports of level ``lv``; queries: reports of level <= ``lv``. Work is done per
-    occupied cell: matching neighbouring cells is a ``searchsorted`` over the (few) occupied
-    cells, then every query of one cell pairs with every indexed report of the other.
+
+def _candidates(query: tuple[np.ndarray, ...], index: tuple[np.ndarray, ...], same: bool,
+                shape: tuple[int, int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Candidate pairs (query report, indexed report) in neighbouring cells, in blocks.
+
+    Work is done per occupied cell: matching neighbouring cells is a ``searchsorted`` over
+    the (few) occupied cells, then every query of one cell pairs with every indexed report
+    of the other. ``same``: query and index are one set, so keep each pair once.
     """
     ny, nx = shape
-    idx = np.flatnonzero(level == lv)
-    idx = idx[np.argsort(key[idx], kind="stable")]
-    icells, istart, icount = np.unique(key[idx], return_index=True, return_counts=True)
-    q = np.flatnonzero(level <= lv)
-    q = q[np.argsort(key[q], kind="stable")]
-    qcells, qstart, qcount = np.unique(key[q], return_index=True, return_counts=True)
+    idx, icells, istart, icount = index
+    q, qcells, qstart, qcount = query
     for dt in (-1, 0, 1):
         for dy in (-1, 0, 1):
             for dx in (-1, 0, 1):
                 target = qcells + (dt * ny + dy) * nx + dx
-                pos = np.clip(np.searchsorted(icells, target), 0, max(len(icells) - 1, 0))
+                pos = np.clip(np.searchsorted(icells, target), 0, len(icells) - 1)
                 hit = icells[pos] == target
                 qc, ic = np.flatnonzero(hit), pos[hit]
                 sizes = qcount[qc] * icount[ic]
@@ -226,23 +250,24 @@ def _candidates(key: np.ndarray, level: np.ndarray, lv: int, shape: tuple[int, i
                 for hi in np.unique(np.append(bounds, len(qc))):
                     if hi <= lo:
                         continue
-                    yield _expand(q, qstart[qc[lo:hi]], qcount[qc[lo:hi]],
-                                  idx, istart[ic[lo:hi]], icount[ic[lo:hi]], level, lv)
+                    qa, cb = _expand(q, qstart[qc[lo:hi]], qcount[qc[lo:hi]],
+                                     idx, istart[ic[lo:hi]], icount[ic[lo:hi]])
+                    if same:
+                        keep = qa < cb
+                        qa, cb = qa[keep], cb[keep]
+                    yield qa, cb
                     lo = hi
 
 
 def _expand(q: np.ndarray, qs: np.ndarray, qn: np.ndarray, idx: np.ndarray, is_: np.ndarray,
-            inn: np.ndarray, level: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+            inn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All (query, indexed) pairs of the given cell pairs."""
     sizes = qn * inn
     total = int(sizes.sum())
     block = np.repeat(np.arange(len(sizes)), sizes)
     k = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     width = inn[block]
-    qa = q[qs[block] + k // width]
-    cb = idx[is_[block] + k % width]
-    keep = (qa < cb) | (level[qa] < lv)  # same-level pairs are found from both ends: keep one
-    return qa[keep], cb[keep]
+    return q[qs[block] + k // width], idx[is_[block] + k % width]
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -285,6 +310,14 @@ def _assign(n: int, graph: Graph, comp: np.ndarray, redo: np.ndarray) -> np.ndar
     label: dict[int, int] = {}
     members: dict[int, int] = {}
     for node, s, e in zip(hard_nodes.tolist(), starts.tolist(), ends.tolist(), strict=True):
+        if e - s <= 1:  # fast paths: no earlier neighbour, or exactly one
+            inc = label[ea_l[s]] if e > s else -1
+            if inc < 0 or members[inc] != 1:
+                inc = node
+                members[node] = 0
+            label[node] = inc
+            members[inc] += 1
+            continue
         count: dict[int, int] = {}
         best: dict[int, float] = {}
         for j in range(s, e):
