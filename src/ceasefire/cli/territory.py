@@ -232,28 +232,36 @@ def series(start: datetime, end: datetime, side: str, output: Path | None,
 @click.option("--date", "day", type=DATE, required=True)
 @click.option("--border-tolerance-km", type=POSITIVE_KM, default=1.0, show_default=True,
               help="Edges within this distance of the state border or coast are not contact line.")
+@click.option("--min-part-km", type=NON_NEGATIVE, default=0.0, show_default=True,
+              help="Leave out parts of the line shorter than this.")
 @output_option(False, "Write the line as RFC 7946 GeoJSON.")
 @source_option
 @workspace_option
 @json_option
-def contact_line_cmd(day: datetime, border_tolerance_km: float, output: Path | None,
-                     source: str | None, workspace: Path | None, as_json: bool) -> None:
+def contact_line_cmd(day: datetime, border_tolerance_km: float, min_part_km: float,
+                     output: Path | None, source: str | None, workspace: Path | None,
+                     as_json: bool) -> None:
     """The contact line on a date (inside the country, not the border or coast) and its length."""
     with open_workspace(workspace) as ws:
         resolved = svc.control_on(ws, _day(day), source)
     _note(resolved.note)
-    line = svc.contact_line(resolved.control, border_tolerance_km)
+    line = svc.contact_line(resolved.control, border_tolerance_km, min_part_km)
     if output:
         svc.write_feature_collection(output, svc.contact_line_features(
             line, resolved.control.source))
     if as_json:
         print_json({"date": line.date.isoformat(), "source": resolved.control.source,
                     "length_km": round(line.length_km, 3), "parts": line.parts,
-                    "border_tolerance_km": border_tolerance_km,
+                    "part_lengths_km": [round(x, 3) for x in line.part_lengths_km()],
+                    "border_tolerance_km": border_tolerance_km, "min_part_km": min_part_km,
                     "output": str(output) if output else None})
         return
+    lengths = line.part_lengths_km()
     click.echo(f"{line.date} ({resolved.control.source}): contact line {line.length_km:,.1f} km "
                f"in {line.parts} parts (border/coast tolerance {border_tolerance_km:g} km)")
+    if lengths:
+        click.echo("  parts, km: " + ", ".join(f"{x:,.1f}" for x in lengths[:8])
+                   + (" ..." if len(lengths) > 8 else ""))
     if output:
         click.echo(f"wrote {output}")
 
@@ -265,18 +273,20 @@ def contact_line_cmd(day: datetime, border_tolerance_km: float, output: Path | N
 @click.option("--rings", is_flag=True,
               help="Each band starts at the previous distance instead of at the line.")
 @click.option("--border-tolerance-km", type=POSITIVE_KM, default=1.0, show_default=True)
+@click.option("--min-part-km", type=NON_NEGATIVE, default=0.0, show_default=True,
+              help="Leave out parts of the line shorter than this.")
 @output_option(True, "RFC 7946 GeoJSON of the bands (one feature per distance and side).")
 @source_option
 @workspace_option
 @json_option
 def buffers(day: datetime, distances: tuple[float, ...], rings: bool,
-            border_tolerance_km: float, output: Path, source: str | None,
+            border_tolerance_km: float, min_part_km: float, output: Path, source: str | None,
             workspace: Path | None, as_json: bool) -> None:
     """Buffer bands on either side of the contact line, clipped to the country."""
     with open_workspace(workspace) as ws:
         resolved = svc.control_on(ws, _day(day), source)
     _note(resolved.note)
-    line = svc.contact_line(resolved.control, border_tolerance_km)
+    line = svc.contact_line(resolved.control, border_tolerance_km, min_part_km)
     bands = svc.buffer_bands(resolved.control, line, list(distances), rings=rings)
     svc.write_feature_collection(output, svc.band_features(bands, resolved.control.source))
     rows = [{"side": b.side, "inner_km": b.inner_km, "distance_km": b.distance_km,

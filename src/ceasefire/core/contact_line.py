@@ -54,6 +54,10 @@ class ContactLine:
     def parts(self) -> int:
         return len(self.geometry.geoms)
 
+    def part_lengths_km(self) -> list[float]:
+        """Geodesic length of each part, longest first."""
+        return sorted((geodesic_length_km(p) for p in self.geometry.geoms), reverse=True)
+
 
 def _lines(geom: BaseGeometry) -> list[LineString]:
     if geom.is_empty:
