@@ -47,3 +47,21 @@ def test_non_finite_numbers_are_refused(bad: float) -> None:
 def test_homogeneous_columns_take_the_bulk_path_with_the_same_bytes(column: list) -> None:
     rows = [{"v": value, "k": "id"} for value in column]
     assert ledger.encode_rows(rows) == [ledger.encode_row(r) for r in rows]
+
+
+def test_add_columns_records_the_same_payload_as_add(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ceasefire.workspace import Workspace
+
+    rows = [{"source_id": f"s{i}", "name": f"Name {i}\n", "kind": "news", "affiliation": "neutral",
+             "reliability": "C", "origin_group": "g"} for i in range(5)]
+    hashes = []
+    for mode in ("rows", "columns"):
+        with Workspace.init(tmp_path / mode) as ws:
+            with ledger.batch(ws.store, actor="t", action="a") as open_batch:
+                if mode == "rows":
+                    open_batch.add("sources", [dict(r) for r in rows])
+                else:
+                    open_batch.add_columns("sources", {k: [r[k] for r in rows] for k in rows[0]})
+            hashes.append(open_batch.entry.payload_hash)  # type: ignore[union-attr]
+            assert ledger.verify(ws.store).rows_checked == 5
+    assert hashes[0] == hashes[1]

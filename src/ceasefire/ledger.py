@@ -202,6 +202,31 @@ class Batch:
         self.rows_written += len(rows)
         return added
 
+    def add_columns(self, table: str, columns: Mapping[str, Sequence[Any]], *,
+                    on_conflict: str = "error") -> int:
+        """:meth:`add` for rows given as equally long columns (same bytes, less work).
+
+        Bulk writers (ingest) hold their data as columns; encoding those directly skips
+        gathering each column back out of row dicts.
+        """
+        if table not in EVIDENCE_TABLES:
+            raise StoreError(f"{table} is not a ledger-stamped table")
+        names = list(columns)
+        n = len(columns[names[0]]) if names else 0
+        if not n:
+            return 0
+        data = {**columns, "ledger_seq": [self.seq] * n}
+        excluded = EVIDENCE_TABLES[table]
+        encoded = [_encode_column(list(data[c])) for c in sorted(data) if c not in excluded]
+        sep = "\x1f"
+        self._encoded[table].extend(sep.join(parts).encode("utf-8")
+                                    for parts in zip(*encoded, strict=True))
+        keys = list(data)
+        rows = [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
+        added = self.store.insert(table, rows, on_conflict=on_conflict)  # type: ignore[arg-type]
+        self.rows_written += n
+        return added
+
 
 @contextmanager
 def batch(store: Store, *, actor: str, action: str, note: Mapping[str, Any] | None = None,

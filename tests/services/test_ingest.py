@@ -90,3 +90,17 @@ def test_progress_reaches_the_file_size(ws: Workspace, tmp_path: Path) -> None:
     seen: list[int] = []
     ingest_file(ws, path, get_reader("canonical"), progress=seen.append)
     assert len(seen) >= 2 and seen == sorted(seen) and seen[-1] == path.stat().st_size
+
+
+def test_file_with_places_only_is_geocoded_row_by_row(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "places.csv"
+    path.write_text("report_id,source_id,observed_at,category,place\n"
+                    "p1,smm,2025-04-19,shelling,Kupiansk\n"
+                    "p2,smm,2025-04-19,shelling,Atlantis\n", encoding="utf-8")
+    summary = ingest_file(ws, path, get_reader("canonical"))
+    assert (summary.added, summary.rejected) == (1, 1)
+    [row] = list(ws.store.select("reports"))
+    assert round(row["lat"], 2) == 49.71 and row["location_uncertainty_m"] == 4000.0
+    assert row["count"] is None and row["origin_lat"] is None
+    [q] = list(ws.store.select("quarantine"))
+    assert (q["row"], q["field"]) == (3, "place")

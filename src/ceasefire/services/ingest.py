@@ -28,9 +28,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ceasefire import ledger
-from ceasefire.core.validation import ReportValidator, RowInvalid
+from ceasefire.core.validation import STORED_COLUMNS, ReportValidator, RowInvalid
 from ceasefire.errors import InputError
-from ceasefire.formats.base import Reader, sniff_bytes
+from ceasefire.formats.base import Chunk, Reader, sniff_bytes
 from ceasefire.services.sources import new_sources, source_row
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Like
@@ -109,10 +109,10 @@ class _StoredKeys:
         self.store = store
         self._has_any: dict[str, bool] = {}
 
-    def existing(self, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    def existing(self, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
         by_source: dict[str, list[str]] = {}
-        for row in rows:
-            by_source.setdefault(row["source_id"], []).append(row["report_id"])
+        for sid, rid in keys:
+            by_source.setdefault(sid, []).append(rid)
         found: set[tuple[str, str]] = set()
         for sid, ids in by_source.items():
             has_any = self._has_any.get(sid)
@@ -154,39 +154,28 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
         for chunk in reader.read(path, source_id=source_id):
             n = len(chunk)
             read += n
-            valid, invalid = validator.validate_columns(chunk.columns, n)
-            extras = chunk.columns.get("extra")
-            good: list[dict[str, Any]] = []
-            bad = [(i, exc) for i, exc in invalid]
-            for i, report in valid:
-                if report["lat"] is None:
-                    try:
-                        report["lat"], report["lon"], report["location_uncertainty_m"] = \
-                            _geocode(geocoder, report["place"], report["location_uncertainty_m"])
-                    except RowInvalid as exc:
-                        bad.append((i, exc))
-                        continue
-                key = (report["source_id"], report["report_id"])
+            keep, out, bad = validator.validate_batch(chunk.columns, n)
+            lats = out["lat"]
+            if any(lats[i] is None for i in keep):
+                keep = _geocode_rows(geocoder, keep, out, bad)
+            sids, rids = out["source_id"], out["report_id"]
+            fresh_rows: list[int] = []
+            for i in keep:
+                key = (sids[i], rids[i])
                 if key in seen:
                     duplicates += 1
-                    continue
-                seen.add(key)
-                extra = extras[i] if extras is not None else None
-                report["evidence_hashes"] = None
-                report["sensitive"] = 0
-                report["extra"] = extra if extra is None or isinstance(extra, str) \
-                    else _json(extra)
-                report["ingest_file"] = name
-                report["ingest_row"] = chunk.rows[i]
-                good.append(report)
-            if good:
-                known_keys = stored.existing(good)
+                else:
+                    seen.add(key)
+                    fresh_rows.append(i)
+            if fresh_rows:
+                known_keys = stored.existing([(sids[i], rids[i]) for i in fresh_rows])
                 if known_keys:
-                    before = len(good)
-                    good = [r for r in good if (r["source_id"], r["report_id"]) not in known_keys]
-                    duplicates += before - len(good)
-            batch.add("reports", good)
-            added += len(good)
+                    before = len(fresh_rows)
+                    fresh_rows = [i for i in fresh_rows if (sids[i], rids[i]) not in known_keys]
+                    duplicates += before - len(fresh_rows)
+            if fresh_rows:
+                batch.add_columns("reports", _report_columns(out, fresh_rows, chunk, name))
+            added += len(fresh_rows)
             rejected += len(bad)
             if requarantine and bad:
                 batch.add("quarantine", [
@@ -201,15 +190,45 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
     return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
 
 
-def _geocode(geocoder: Geocoder | None, place: str,
-             given_uncertainty: float | None) -> tuple[float, float, float]:
+def _geocode_rows(geocoder: Geocoder | None, keep: list[int], out: dict[str, list[Any]],
+                  bad: list[tuple[int, RowInvalid]]) -> list[int]:
+    """Fill lat/lon/uncertainty of kept rows that only have a place; move misses to ``bad``."""
     if geocoder is None:
         from ceasefire.services.geocode import default_geocoder
 
-        lat, lon, uncertainty = default_geocoder().locate(place)
-    else:
-        lat, lon, uncertainty = geocoder.locate(place)
-    return lat, lon, given_uncertainty if given_uncertainty is not None else uncertainty
+        geocoder = default_geocoder()
+    # copies: a column absent from the file is a shared list of None that must stay so
+    lats, lons, uncs = (list(out[c]) for c in ("lat", "lon", "location_uncertainty_m"))
+    out["lat"], out["lon"], out["location_uncertainty_m"] = lats, lons, uncs
+    places = out["place"]
+    located: list[int] = []
+    for i in keep:
+        if lats[i] is None:
+            try:
+                lats[i], lons[i], radius = geocoder.locate(places[i])
+            except RowInvalid as exc:
+                bad.append((i, exc))
+                continue
+            if uncs[i] is None:  # a radius given in the file wins
+                uncs[i] = radius
+        located.append(i)
+    return located
+
+
+def _report_columns(out: dict[str, list[Any]], rows: list[int], chunk: Chunk,
+                    name: str) -> dict[str, list[Any]]:
+    """The ``reports`` columns of the chosen rows, bookkeeping columns included."""
+    k = len(rows)
+    columns = {c: [out[c][i] for i in rows] for c in STORED_COLUMNS}
+    extras = chunk.columns.get("extra")
+    columns["extra"] = ([None] * k if extras is None else
+                        [e if e is None or isinstance(e, str) else _json(e)
+                         for e in (extras[i] for i in rows)])
+    columns["evidence_hashes"] = [None] * k
+    columns["sensitive"] = [0] * k
+    columns["ingest_file"] = [name] * k
+    columns["ingest_row"] = [chunk.rows[i] for i in rows]
+    return columns
 
 
 def _json(value: Any) -> str:
