@@ -130,3 +130,21 @@ def test_viina_accounting_all_rows_and_second_run_adds_nothing(tmp_path: Path, c
     assert sum(r["added"] for r in second) == 0
     assert sum(r["read"] for r in second) == 191_675
     assert cli("verify", "-w", path).exit_code == 0
+
+
+def test_quarantine_filter_and_human_output(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    cli("ingest", "-q", "-w", ws, DATA / "mixed_reports.csv")
+    cli("ingest", "-q", "--format", "acled", "-w", ws, DATA / "acled_sample.csv")
+    only = json.loads(cli("quarantine", "list", "--file", "acled", "--json", "-w", ws).stdout)
+    assert [(q["row"], q["field"]) for q in only] == [(7, "lat")]
+    text = cli("quarantine", "list", "-w", ws).stdout
+    assert "teleportation" in text and "acled_sample" in text
+
+
+def test_text_summary_and_option_errors(ws: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("ingest", "-q", "-w", ws, DATA / "mixed_reports.csv")
+    assert result.exit_code == 3 and "read 10, added 5, duplicates 0, rejected 5" in result.stdout
+    no_mapping = cli("ingest", "-q", "--format", "mapping", "-w", ws, DATA / "mapped.csv")
+    assert no_mapping.exit_code == 2 and "--mapping" in no_mapping.stderr
+    missing = cli("ingest", "-q", "-w", ws, DATA / "does_not_exist.csv")
+    assert missing.exit_code == 2 and "not found" in missing.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import console, json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.store.conditions import Like
 
 
@@ -35,12 +35,10 @@ def list_(file_filter: str | None, limit: int | None, workspace: Path | None,
     if not rows:
         click.echo("quarantine is empty")
         return
-    from rich.table import Table
-
-    table = Table("file", "row", "field", "reason")
+    # one line per row, like every other "file:row: field: reason" message of the tool
     for row in rows:
-        table.add_row(row["file"], str(row["row"]), row["field"] or "", row["reason"])
-    console.print(table)
+        click.echo(f"{row['file']}:{row['row']}: {row['field'] or '-'}: {row['reason']}")
+    click.echo(f"{len(rows)} quarantined row(s)", err=True)
 
 
 def register(cli: click.Group) -> None:
