@@ -236,11 +236,12 @@ def _observe(rng: np.random.Generator, spec: SourceSpec, ev: pd.DataFrame) -> pd
 
 
 def write(out: Path, sources: pd.DataFrame, reports: pd.DataFrame, truth: pd.DataFrame) -> None:
-    """Write sources.csv, reports.csv and truth.csv (canonical columns)."""
-    out.mkdir(parents=True, exist_ok=True)
-    sources.to_csv(out / "sources.csv", index=False)
-    reports.to_csv(out / "reports.csv", index=False)
-    truth.to_csv(out / "truth.csv", index=False)
+    """Write sources.csv, reports.csv and truth.csv (canonical columns), each atomically."""
+    from ceasefire.fsutil import atomic_output
+
+    for name, frame in (("sources", sources), ("reports", reports), ("truth", truth)):
+        with atomic_output(out / f"{name}.csv") as fh:
+            frame.to_csv(fh, index=False, lineterminator="\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,7 +86,8 @@ def test_merge_rules_on_the_store(workspace: Workspace) -> None:
          report("a", "30", lat=49.0)])                                   # alone
     fuse_workspace(workspace)
     by_rids = {rids: (conf, band) for rids, conf, band in incidents(workspace).values()}
-    rid = {f"{r['source_id']}:{r['report_id']}": r["rid"] for r in workspace.store.select("reports")}
+    rid = {f"{r['source_id']}:{r['report_id']}": r["rid"]
+           for r in workspace.store.select("reports")}
     assert frozenset({rid["a:1"]}) in by_rids and frozenset({rid["a:2"]}) in by_rids
     alone = by_rids[frozenset({rid["a:30"]})][0]
     independent = by_rids[frozenset({rid["a:10"], rid["b:10"]})][0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.progress import TaskID
 
 from ceasefire.cli._common import (
     json_option,
@@ -32,7 +33,7 @@ def fuse(workspace: Path | None, rebuild: bool, engine: str, as_json: bool) -> N
     as fusing everything at once. Each run is recorded in the ledger.
     """
     with open_workspace(workspace) as ws, progress_bar(quiet=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
             if phase not in tasks:

@@ -203,7 +203,7 @@ def breakdown(
     probability: float,
     band: str,
     confirmable: bool,
-    neutral_monitor: Sequence[bool],
+    neutral_monitor: Sequence[bool] | np.ndarray,
 ) -> dict[str, Any]:
     """The explained score of one incident: per origin group, per report, factors and rule.
 
@@ -213,7 +213,7 @@ def breakdown(
     by_group: dict[str, list[int]] = {}
     for i in members:
         by_group.setdefault(str(sources[i]["origin_group"]), []).append(i)
-    groups = []
+    groups: list[dict[str, Any]] = []
     prior_logit = float(_logit(profile.prior))
     for name in sorted(by_group):
         idx = sorted(by_group[name], key=lambda i: (-float(scores.p[i]), gids[i]))
@@ -241,7 +241,7 @@ def breakdown(
         })
     if any(neutral_monitor[i] for i in members):
         reason = "a neutral monitor's own observation"
-    elif sum(1 for g in groups if g["p"] > profile.prior) >= 2:
+    elif sum(1 for g in groups if float(g["p"]) > profile.prior) >= 2:
         reason = "two or more independent supporting origin groups"
     else:
         reason = None

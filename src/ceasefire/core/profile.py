@@ -66,14 +66,16 @@ class ScoringProfile(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    window_h: float = Field(6.0, gt=0, description="Default time window per category (hours).")
-    radius_km: float = Field(25.0, gt=0, description="Default spatial radius per category (km).")
+    window_h: float = Field(
+        default=6.0, gt=0, description="Default time window per category (hours).")
+    radius_km: float = Field(
+        default=25.0, gt=0, description="Default spatial radius per category (km).")
     windows_h: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WINDOWS_H),
                                         description="Per-category time windows (hours).")
     radii_km: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_RADII_KM),
                                        description="Per-category radii (km).")
     min_location_uncertainty_m: float = Field(
-        100.0, ge=0, description="Floor of a report's location uncertainty (metres).")
+        default=100.0, ge=0, description="Floor of a report's location uncertainty (metres).")
     reliability_p: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_RELIABILITY_P),
         description="Admiralty reliability A-F -> probability a report is true.")
@@ -81,22 +83,30 @@ class ScoringProfile(BaseModel):
         default_factory=lambda: dict(DEFAULT_CREDIBILITY_ODDS),
         description="Admiralty credibility 1-6 -> odds multiplier.")
     accusation_factor: float = Field(
-        0.5, gt=0, le=1, description="Odds multiplier of a party accusing its adversary.")
+        default=0.5, gt=0, le=1,
+        description="Odds multiplier of a party accusing its adversary.")
     admission_p: float = Field(
-        0.97, gt=0.5, lt=1, description="Probability of a party's admission (perpetrator is "
-        "its own side): at least this.")
-    prior: float = Field(0.5, gt=0, lt=1, description="Base rate an incident is real, before "
-                         "any report: the log-odds sum starts here.")
+        default=0.97, gt=0.5, lt=1,
+        description="Probability of a party's admission (perpetrator is its own side): at "
+        "least this.")
+    prior: float = Field(
+        default=0.5, gt=0, lt=1,
+        description="Base rate an incident is real, before any report: the log-odds sum "
+        "starts here.")
     expected_groups: int = Field(
-        3, ge=1, description="Independent origin groups a real event is expected to draw.")
+        default=3, ge=1,
+        description="Independent origin groups a real event is expected to draw.")
     silence_odds: float = Field(
-        0.3, gt=0, le=1, description="Odds multiplier per expected origin group that did not "
-        "report: real events draw independent reports, so silence is evidence too.")
-    max_report_p: float = Field(0.99, gt=0.5, lt=1,
-                                description="Cap of one report's probability.")
-    band_confirmed: float = Field(0.95, gt=0, lt=1, description="Lower bound of 'confirmed'.")
-    band_high: float = Field(0.80, gt=0, lt=1, description="Lower bound of 'high'.")
-    band_moderate: float = Field(0.50, gt=0, lt=1, description="Lower bound of 'moderate'.")
+        default=0.3, gt=0, le=1,
+        description="Odds multiplier per expected origin group that did not report: real "
+        "events draw independent reports, so silence is evidence too.")
+    max_report_p: float = Field(
+        default=0.99, gt=0.5, lt=1, description="Cap of one report's probability.")
+    band_confirmed: float = Field(
+        default=0.95, gt=0, lt=1, description="Lower bound of 'confirmed'.")
+    band_high: float = Field(default=0.80, gt=0, lt=1, description="Lower bound of 'high'.")
+    band_moderate: float = Field(
+        default=0.50, gt=0, lt=1, description="Lower bound of 'moderate'.")
 
     @field_validator("windows_h", "radii_km")
     @classmethod

@@ -152,7 +152,8 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
     kept = {ids[k] for k in range(result.n_incidents) if k not in changed_set}
     stale = sorted(set(old_members) - kept)
 
-    incident_rows, link_rows = [], []
+    incident_rows: list[dict[str, Any]] = []
+    link_rows: list[dict[str, Any]] = []
     gids = arrays.gid.tolist()
     credibility = [r["credibility"] for r in rows]
     for n_done, k in enumerate(changed):
@@ -217,7 +218,7 @@ def get_incident(store: Store, incident_id: str) -> dict[str, Any] | None:
         return None
     incident = found[0]
     rids = [r["rid"] for r in store.select("incident_reports", {"incident_id": incident_id})]
-    reports = []
+    reports: list[dict[str, Any]] = []
     for start in range(0, len(rids), _BATCH):
         reports.extend(store.select("reports", {"rid": In(rids[start:start + _BATCH])},
                                     order_by=["t_start", "source_id", "report_id"]))
