@@ -36,7 +36,14 @@ from ceasefire.services.ingest import check_readable, ingest_file
 @json_option
 def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
            source_id: str | None, quiet: bool, workspace: Path | None, as_json: bool) -> int:
-    """Ingest report FILE(s): validate, quarantine bad rows, record one ledger entry per file."""
+    """Ingest report FILE(s): validate, quarantine bad rows, record one ledger entry per file.
+
+    \b
+    Exit codes: 0 every row added or a duplicate; 3 some rows quarantined
+    (see `ceasefire quarantine list`); 2 a file could not be read (nothing of it written).
+    --json prints one object per line and file: file, format, read, added,
+    duplicates, rejected (read = added + duplicates + rejected), sha256, ledger_seq.
+    """
     reader = get_reader(format_name, mapping=mapping)
     check_readable(files)
     summaries = []
