@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import shapely
 from shapely.geometry import LinearRing
 
 from ceasefire.workspace import Workspace
@@ -158,3 +159,32 @@ def test_series_starts_at_the_first_snapshot(cli, ws_path: Path, tmp_path: Path)
     res = cli("territory", "gains", "-w", ws_path, "--from", "2025-03-01", "--to", "2025-03-31",
               "--tolerance-km2", "1")
     assert res.exit_code == 2 and "no deepstate snapshot on or before 2025-03-01" in res.stderr
+
+
+def test_import_a_per_place_table(cli, ws_path: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rows = ["date,lon,lat,status"]
+    for i in range(12):
+        for j in range(6):
+            lon, lat = 36.0 + 0.25 * i, 47.5 + 0.25 * j
+            rows.append(f"2025-05-08,{lon},{lat},{'RU' if lon > 37.4 else 'UA'}")
+            rows.append(f"2025-05-11,{lon},{lat},{'RU' if lon > 37.2 else 'UA'}")
+    path = tmp_path / "viina_like.csv"
+    path.write_text("\n".join(rows) + "\n")
+    res = cli("territory", "import", "-w", ws_path, "-q", "--format", "places",
+              "--source", "viina", path)
+    assert res.exit_code == 0, res.stderr
+    assert "added 4 snapshots" in res.stdout
+    res = cli("territory", "change", "-w", ws_path, "--from", "2025-05-08", "--to", "2025-05-11",
+              "--source", "viina", "--json")
+    sides = json.loads(res.stdout)["sides"]
+    # one column of cells changed hands; on a regular grid the outer cells run on to the
+    # border, so that is the 0.25° strip around 37.25° E across the whole country
+    from ceasefire.core.geodesy import geodesic_area_km2
+    from ceasefire.services.territory import national_territory
+
+    strip = national_territory().clip(shapely.box(37.125, 40, 37.375, 60))
+    assert sides["RU"]["gained_km2"] == pytest.approx(geodesic_area_km2(strip), rel=0.03)
+    assert sides["UA"]["gained_km2"] == 0
+    bad = cli("territory", "import", "-w", ws_path, "-q", "--format", "places",
+              "--status-column", "status_isw", path)
+    assert bad.exit_code == 2 and "status_isw" in bad.stderr

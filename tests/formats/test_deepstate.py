@@ -125,3 +125,49 @@ def test_writer_is_rfc7946(tmp_path: Path) -> None:
     assert LinearRing(ring).is_ccw
     assert all(len(repr(c).split(".")[-1]) <= 7 for xy in ring for c in xy)
     assert shape(doc["features"][0]["geometry"]).is_valid
+
+
+# -- per-place control tables ---------------------------------------------------------------
+def test_place_table_with_coordinates(tmp_path: Path) -> None:
+    from ceasefire.formats.control import read_place_table
+
+    path = tmp_path / "control.csv"
+    path.write_text("date,place,lon,lat,status_dsm\n20250508,A,37.5,48.1,RU\n"
+                    "2025-05-08,B,36.5,48.1,UA\n2025-05-09,A,37.5,48.1,CONTESTED\n")
+    table = read_place_table(path, status_column="status_dsm")
+    assert list(table) == [date(2025, 5, 8), date(2025, 5, 9)]
+    assert [(r.lon, r.status) for r in table[date(2025, 5, 8)]] == [(37.5, "RU"), (36.5, "UA")]
+    with pytest.raises(InputError, match="no status column 'status'") as err:
+        read_place_table(path)
+    assert err.value.problems[0].field == "status"
+
+
+def test_place_table_joined_to_a_gazetteer(tmp_path: Path) -> None:
+    from ceasefire.formats.control import read_place_table
+
+    table = tmp_path / "control_latest.csv"
+    table.write_text("geonameid,date,status_wiki\n701,20250508,RU\n702,20250508,UA\n")
+    with pytest.raises(InputError, match="--places"):
+        read_place_table(table, status_column="status_wiki")
+    gazetteer = tmp_path / "gn.csv"
+    gazetteer.write_text("geonameid,name,longitude,latitude\n701,A,37.5,48.1\n")
+    with pytest.raises(InputError, match="not in the gazetteer") as err:
+        read_place_table(table, status_column="status_wiki", places=gazetteer)
+    assert err.value.problems[0].line == 3
+    gazetteer.write_text("geonameid,name,longitude,latitude\n701,A,37.5,48.1\n702,B,36.5,48\n")
+    rows = read_place_table(table, status_column="status_wiki", places=gazetteer)
+    assert [(r.lon, r.lat, r.status) for r in rows[date(2025, 5, 8)]] == [
+        (37.5, 48.1, "RU"), (36.5, 48.0, "UA")]
+
+
+def test_place_table_bad_values(tmp_path: Path) -> None:
+    from ceasefire.formats.control import read_place_table
+
+    path = tmp_path / "control.csv"
+    path.write_text("date,lon,lat,status\n2025-05-08,37.5,148.1,RU\n")
+    with pytest.raises(InputError, match="outside") as err:
+        read_place_table(path)
+    assert (err.value.problems[0].line, err.value.problems[0].field) == (2, "lat")
+    path.write_text("date,lon,lat,status\nMay 8,37.5,48.1,RU\n")
+    with pytest.raises(InputError, match="not a date"):
+        read_place_table(path)

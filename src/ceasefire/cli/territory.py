@@ -57,15 +57,24 @@ def territory() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(svc.FORMATS), default="deepstate",
               show_default=True, help="deepstate: deepstatemap_data_YYYYMMDD.geojson (side RU); "
-                                      "geojson: features with a `side` and `date` property.")
+                                      "geojson: features with a `side` and `date` property; "
+                                      "places: per-place control table (CSV, VIINA style).")
 @click.option("--date", "snapshot_date", type=DATE, default=None,
               help="Date for --format geojson files whose features carry none.")
+@click.option("--status-column", default="status", show_default=True,
+              help="--format places: the column with UA/RU (VIINA: status_dsm, status_wiki ...).")
+@click.option("--places", "places", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="--format places: gazetteer CSV (id, lon, lat) for tables "
+                                 "without coordinates.")
+@click.option("--id-column", default="geonameid", show_default=True,
+              help="--format places: the column joining the table to the gazetteer.")
 @source_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @json_option
 def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
-            source: str | None, quiet: bool, workspace: Path | None, as_json: bool) -> None:
+            status_column: str, places: Path | None, id_column: str, source: str | None,
+            quiet: bool, workspace: Path | None, as_json: bool) -> None:
     """Import control snapshot FILE(s); snapshots already stored are skipped."""
     with open_workspace(workspace) as ws, progress_bar(quiet=quiet) as bar:
         task = bar.add_task("reading", total=len(files))
@@ -77,7 +86,8 @@ def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
 
         result = svc.import_snapshots(
             ws, list(files), fmt, snapshot_date=_day(snapshot_date) if snapshot_date else None,
-            source=source, on_file=lambda _p: bar.advance(task), on_area=area_done)
+            source=source, status_column=status_column, places=places, id_column=id_column,
+            on_file=lambda _p: bar.advance(task), on_area=area_done)
     if as_json:
         print_json({"added": len(result.added), "skipped": len(result.skipped),
                     "repaired": result.repaired, "ledger_seq": result.ledger_seq,

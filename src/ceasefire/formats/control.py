@@ -8,12 +8,13 @@ in a ``side`` property (``UA`` or ``RU``, as everywhere in ceasefire) and its da
 rings (self-intersections, which hand-drawn maps often have) are repaired with
 ``shapely.make_valid``; coordinates outside lon/lat range are an error.
 
-**Per-place tables** (VIINA's ``control_*`` files: one row per settlement and date with a
-status per source) are not read: turning points into areas needs a tessellation
-(a Voronoi cell per settlement) whose cells in the sparsely settled front zone are tens of
-km across — coarser than the change a ``no_advance`` clause must detect — and no such
-table is in the project's shared data to test against. Polygon maps are required instead
-(docs/territory.md).
+**Per-place tables** (``--format places``, VIINA's ``control_*`` style): a CSV with one row
+per place and date — ``date`` (``YYYY-MM-DD`` or ``YYYYMMDD``), a status column (``UA``,
+``RU``, anything else such as ``CONTESTED`` counts for no side; VIINA has one per source,
+e.g. ``status_dsm``, chosen with ``--status-column``) and ``lon``/``lat`` (or
+``longitude``/``latitude``). Tables without coordinates (VIINA's own) are joined to a
+gazetteer CSV (``--places``) on an id column (``geonameid`` by default). The areas come
+from :mod:`ceasefire.core.tessellation` (Voronoi cells); read its caveat on resolution.
 
 **Writing**: :func:`write_feature_collection` writes RFC 7946 GeoJSON (counter-clockwise
 exterior rings, at most 7 decimals, no ``crs`` member) atomically.
@@ -21,9 +22,10 @@ exterior rings, at most 7 decimals, no ``crs`` member) atomically.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -167,6 +169,115 @@ def read_control_geojson(path: Path, *, snapshot_date: date | None = None,
         records.append(SnapshotRecord(day, side, source or "geojson", merged, str(path),
                                       (day, side) in repaired_any))
     return records
+
+
+# -- per-place tables ------------------------------------------------------------------------
+LON_COLUMNS = ("lon", "longitude", "x")
+LAT_COLUMNS = ("lat", "latitude", "y")
+
+
+@dataclass(frozen=True)
+class PlaceStatus:
+    day: date
+    lon: float
+    lat: float
+    status: str
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+    except FileNotFoundError as exc:
+        raise InputError("file not found", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", file=path) from exc
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV table ({exc})", file=path) from exc
+    if not header:
+        raise InputError("file is empty", file=path)
+    return header, [{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in rows]
+
+
+def _column(header: Sequence[str], names: Sequence[str]) -> str | None:
+    lowered = {h.lower(): h for h in header}
+    for name in names:
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return None
+
+
+def _number(value: str, path: Path, line: int, field: str, low: float, high: float) -> float:
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise InputError(f"not a number: {value!r}", file=path, line=line, field=field) from exc
+    if not low <= number <= high:
+        raise InputError(f"{number} is outside {low}..{high}", file=path, line=line, field=field)
+    return number
+
+
+def _coordinates(header: Sequence[str], path: Path) -> tuple[str, str] | None:
+    lon = _column(header, LON_COLUMNS)
+    lat = _column(header, LAT_COLUMNS)
+    return (lon, lat) if lon and lat else None
+
+
+def read_place_table(path: Path, *, status_column: str = "status", places: Path | None = None,
+                     id_column: str = "geonameid") -> dict[date, list[PlaceStatus]]:
+    """Read a per-place control table, grouped by date (rows are numbered as in a
+    spreadsheet: the header is line 1)."""
+    path = Path(path)
+    header, rows = _read_csv(path)
+    status = _column(header, [status_column])
+    if status is None:
+        raise InputError(f"no status column {status_column!r} (columns: {', '.join(header)}); "
+                         "choose one with --status-column", file=path, field=status_column)
+    day_column = _column(header, ["date"])
+    if day_column is None:
+        raise InputError("no date column", file=path, field="date")
+    coords = _coordinates(header, path)
+    gazetteer: dict[str, tuple[float, float]] = {}
+    if coords is None:
+        if places is None:
+            raise InputError("no lon/lat columns: add them, or give a gazetteer with --places",
+                             file=path, field="lon")
+        if _column(header, [id_column]) is None:
+            raise InputError(f"no {id_column!r} column to join the gazetteer on", file=path,
+                             field=id_column)
+        gazetteer = _read_gazetteer(Path(places), id_column)
+    join_on = _column(header, [id_column]) or id_column
+    out: dict[date, list[PlaceStatus]] = defaultdict(list)
+    for line, row in enumerate(rows, start=2):
+        raw_day = row.get(day_column, "")
+        text = f"{raw_day[:4]}-{raw_day[4:6]}-{raw_day[6:8]}" if raw_day.isdigit() else raw_day
+        day = parse_date(text, path, f"line {line}: {day_column}")
+        if coords is not None:
+            lon = _number(row.get(coords[0], ""), path, line, coords[0], -180, 180)
+            lat = _number(row.get(coords[1], ""), path, line, coords[1], -90, 90)
+        else:
+            key = row.get(join_on, "")
+            if key not in gazetteer:
+                raise InputError(f"{key!r} is not in the gazetteer {places}", file=path,
+                                 line=line, field=id_column)
+            lon, lat = gazetteer[key]
+        out[day].append(PlaceStatus(day, lon, lat, row.get(status, "")))
+    if not out:
+        raise InputError("no rows", file=path)
+    return dict(sorted(out.items()))
+
+
+def _read_gazetteer(path: Path, id_column: str) -> dict[str, tuple[float, float]]:
+    header, rows = _read_csv(path)
+    key = _column(header, [id_column])
+    coords = _coordinates(header, path)
+    if key is None or coords is None:
+        raise InputError(f"a gazetteer needs {id_column!r}, lon and lat columns", file=path)
+    return {row[key]: (_number(row[coords[0]], path, line, coords[0], -180, 180),
+                       _number(row[coords[1]], path, line, coords[1], -90, 90))
+            for line, row in enumerate(rows, start=2)}
 
 
 # -- writing ----------------------------------------------------------------------------------

@@ -43,11 +43,13 @@ from ceasefire.core.territory import (
     control_change,
     territory_stats,
 )
+from ceasefire.core.tessellation import control_from_places
 from ceasefire.errors import InputError, Problem
 from ceasefire.formats.control import (
     SnapshotRecord,
     feature,
     read_control_geojson,
+    read_place_table,
     write_feature_collection,
 )
 from ceasefire.formats.deepstate import read_deepstate
@@ -55,7 +57,7 @@ from ceasefire.fsutil import write_bytes_atomic
 from ceasefire.store.conditions import Le
 from ceasefire.workspace import Workspace
 
-FORMATS = ("deepstate", "geojson")
+FORMATS = ("deepstate", "geojson", "places")
 TABLE = "control_snapshots"
 
 
@@ -83,7 +85,8 @@ class ImportResult:
 
 
 def read_file(path: Path, fmt: str, *, snapshot_date: date | None = None,
-              source: str | None = None) -> list[SnapshotRecord]:
+              source: str | None = None, status_column: str = "status",
+              places: Path | None = None, id_column: str = "geonameid") -> list[SnapshotRecord]:
     if fmt == "deepstate":
         if snapshot_date is not None:
             raise InputError("DeepState files carry their date in the file name; --date is "
@@ -95,7 +98,27 @@ def read_file(path: Path, fmt: str, *, snapshot_date: date | None = None,
         return [record]
     if fmt == "geojson":
         return read_control_geojson(path, snapshot_date=snapshot_date, source=source)
+    if fmt == "places":
+        return _from_places(path, source or "places", status_column, places, id_column)
     raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})", field="--format")
+
+
+def _from_places(path: Path, source: str, status_column: str, places: Path | None,
+                 id_column: str) -> list[SnapshotRecord]:
+    """Per-place control table → one record per date and side (Voronoi cells, clipped)."""
+    table = read_place_table(path, status_column=status_column, places=places,
+                             id_column=id_column)
+    territory = national_territory()
+    records = []
+    for day, rows in table.items():
+        areas = control_from_places(territory, [r.lon for r in rows], [r.lat for r in rows],
+                                    [r.status for r in rows])
+        records += [SnapshotRecord(day, side, source, geom, str(path))
+                    for side, geom in areas.items() if not geom.is_empty]
+        if all(geom.is_empty for geom in areas.values()):
+            raise InputError(f"no place on {day} has status UA or RU in column "
+                             f"{status_column!r}", file=path, field=status_column)
+    return records
 
 
 def _sha256(path: Path) -> str:
@@ -104,6 +127,8 @@ def _sha256(path: Path) -> str:
 
 def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate", *,
                      snapshot_date: date | None = None, source: str | None = None,
+                     status_column: str = "status", places: Path | None = None,
+                     id_column: str = "geonameid",
                      on_file: Callable[[Path], None] | None = None,
                      on_area: Callable[[], None] | None = None) -> ImportResult:
     """Read every file first (any bad file: nothing is written), then store what is new.
@@ -117,7 +142,8 @@ def import_snapshots(ws: Workspace, paths: Sequence[Path], fmt: str = "deepstate
     for path in paths:
         try:
             records.extend(read_file(Path(path), fmt, snapshot_date=snapshot_date,
-                                     source=source))
+                                     source=source, status_column=status_column,
+                                     places=places, id_column=id_column))
         except InputError as exc:
             problems.extend(exc.problems)
         if on_file is not None:
