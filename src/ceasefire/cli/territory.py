@@ -68,7 +68,9 @@ def territory() -> None:
                                  "without coordinates.")
 @click.option("--id-column", default="geonameid", show_default=True,
               help="--format places: the column joining the table to the gazetteer.")
-@source_option
+@click.option("--source", default=None,
+              help="Source name to store the snapshots under (default: deepstate, geojson "
+                   "or places, after the format).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @json_option
