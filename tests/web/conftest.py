@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Self
 
+import httpx
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -154,6 +156,40 @@ class LiveServer:
         self.thread.join(timeout=20)
 
 
-@pytest.fixture
-def tmp_file(tmp_path: Path) -> Path:
-    return tmp_path / "upload.bin"
+class ServeProcess:
+    """``ceasefire serve`` in a child process on a loopback port (for clients such as GDAL
+    that hold the GIL while they wait on the network, which would stall an in-process
+    server thread)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = [sys.executable, "-c", "from ceasefire.cli import main; main()", "serve",
+                     "-w", str(ws.root), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"ceasefire serve exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.url}/ogc", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError("ceasefire serve did not answer within 30 s")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
