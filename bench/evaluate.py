@@ -171,7 +171,7 @@ def evaluate(sources: pd.DataFrame, reports: pd.DataFrame, truth: pd.DataFrame,
                                dtype=object))
     _, groups = np.unique(meta["origin_group"].astype(str), return_inverse=True)
     inc = combine(profile, result.labels, groups, scores.p,
-                  is_neutral_monitor(meta["kind"], meta["affiliation"]))
+                  is_neutral_monitor(meta["kind"], meta["affiliation"]), int(groups.max()) + 1)
     elapsed = time.perf_counter() - started
 
     out: dict[str, object] = {"reports": len(reports), "events": len(np.unique(event)),

@@ -159,3 +159,33 @@ def test_get_incident_joins_reports_and_sources(workspace: Workspace) -> None:
     assert {r["source_id"] for r in found["reports"]} == {"a", "b"}
     assert set(found["sources"]) == {"a", "b"}
     assert get_incident(workspace.store, "inc-nope") is None
+
+
+def test_changed_profile_or_source_rebuilds_by_itself(workspace: Workspace) -> None:
+    put(workspace, [source("a", reliability="B"), source("b", reliability="C")],
+        [report("a", "1"), report("b", "1", lat=47.0)])
+    fuse_workspace(workspace)
+    put(workspace, [], [report("a", "2", lat=46.0)])
+    assert fuse_workspace(workspace).rebuilt_because is None  # same basis: incremental
+    before = {r["incident_id"]: r["confidence"] for r in workspace.store.select("incidents")}
+    workspace.store.update("sources", {"source_id": "b"}, {"reliability": "A"})
+    put(workspace, [], [report("a", "3", lat=45.5)])
+    summary = fuse_workspace(workspace)
+    assert summary.rebuild and summary.rebuilt_because
+    after = {r["incident_id"]: r["confidence"] for r in workspace.store.select("incidents")}
+    (b_rid,) = [r["rid"] for r in workspace.store.select("reports", {"source_id": "b"})]
+    (b_incident,) = [iid for iid, (rids, _, _) in incidents(workspace).items() if b_rid in rids]
+    assert after[b_incident] > before[b_incident]  # rescored with the new reliability
+    workspace.settings.scoring["accusation_factor"] = 0.3
+    put(workspace, [], [report("a", "4", lat=45.0)])
+    assert fuse_workspace(workspace).rebuilt_because
+
+
+def test_silence_counts_only_groups_the_operation_has(workspace: Workspace) -> None:
+    # one feed only: its silence elsewhere is no evidence, a lone C report stays at 0.70
+    put(workspace, [source("viina", reliability="C")], [report("viina", "1")])
+    fuse_workspace(workspace)
+    (row,) = workspace.store.select("incidents")
+    assert row["confidence"] == pytest.approx(0.70)
+    detail = json.loads(row["breakdown"])
+    assert detail["silence"]["expected_groups"] == 1 and detail["silence"]["missing"] == 0

@@ -53,6 +53,8 @@ def fuse(workspace: Path | None, rebuild: bool, engine: str, as_json: bool) -> N
         f"{summary.incidents} incident(s): {summary.written} written, {summary.removed} "
         f"replaced; {summary.pairs} compatible pair(s); {summary.seconds:.1f} s; "
         f"ledger entry {summary.ledger_seq}")
+    if summary.rebuilt_because:
+        click.echo(f"rebuilt all incidents: {summary.rebuilt_because}")
     if summary.unlocated:
         click.echo(f"{summary.unlocated} report(s) without lat/lon were not fused "
                    "(geocode their place first)")

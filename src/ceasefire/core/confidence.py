@@ -22,7 +22,8 @@ synthetic data with known truth: see bench/evaluate.py and docs/scoring.md.
 
 **Silence is evidence too.** A real event draws reports from several independent groups; a
 fabricated one only from the group that invented it. So for each of the
-``expected_groups`` that did *not* report, the odds are multiplied by ``silence_odds``
+``expected_groups`` that did *not* report (capped by the number of independent origin
+groups the operation has at all), the odds are multiplied by ``silence_odds``
 (defaults 3 and 0.3, fit on the synthetic set by bench/evaluate.py: refit them against
 reviewed incidents of a real operation). Without this term, uncorroborated claims come out
 overconfident (Brier 0.17 instead of 0.10 on the synthetic set).
@@ -142,12 +143,21 @@ class IncidentScores:
     group_best: np.ndarray       # per report: True if it is its group's counted report
 
 
+def expected_groups(profile: ScoringProfile, available_groups: int | None) -> int:
+    """Origin groups whose silence counts: the profile's expectation, but never more than
+    the independent groups the operation has (a feed that does not exist is not silent)."""
+    if available_groups is None:
+        return profile.expected_groups
+    return max(1, min(profile.expected_groups, available_groups))
+
+
 def combine(
     profile: ScoringProfile,
     labels: np.ndarray,
     origin_group: np.ndarray,
     p: np.ndarray,
     neutral_monitor: np.ndarray,
+    available_groups: int | None = None,
 ) -> IncidentScores:
     """Combine report probabilities into incident confidence (vectorized).
 
@@ -171,7 +181,7 @@ def combine(
     llr = _logit(p[best]) - prior_logit
     total = np.full(k, prior_logit) + np.bincount(labels[best], weights=llr, minlength=k)
     n_groups = np.bincount(labels[best], minlength=k)
-    missing = np.maximum(profile.expected_groups - n_groups, 0)
+    missing = np.maximum(expected_groups(profile, available_groups) - n_groups, 0)
     total += missing * np.log(profile.silence_odds)
     probability = _expit(total)
     supporting = np.bincount(labels[best], weights=(p[best] > profile.prior), minlength=k)
@@ -204,6 +214,7 @@ def breakdown(
     band: str,
     confirmable: bool,
     neutral_monitor: Sequence[bool] | np.ndarray,
+    available_groups: int | None = None,
 ) -> dict[str, Any]:
     """The explained score of one incident: per origin group, per report, factors and rule.
 
@@ -245,11 +256,12 @@ def breakdown(
         reason = "two or more independent supporting origin groups"
     else:
         reason = None
-    missing = max(profile.expected_groups - len(groups), 0)
+    expected = expected_groups(profile, available_groups)
+    missing = max(expected - len(groups), 0)
     return {
         "rule": RULE,
         "prior": profile.prior,
-        "silence": {"expected_groups": profile.expected_groups, "reporting_groups": len(groups),
+        "silence": {"expected_groups": expected, "reporting_groups": len(groups),
                     "missing": missing, "odds_factor": round(profile.silence_odds ** missing, 6)},
         "probability": round(probability, 6),
         "band": band,

@@ -9,8 +9,10 @@ behind the tool's back is caught by ``ceasefire verify``.
 **Incremental by default**: reports already in ``incident_reports`` keep their incidents
 unless a new report falls in their connected component of the compatibility graph; only
 incidents that change are rewritten. Because fusion's result depends only on the set of
-reports, this equals a batch run (``rebuild=True``, which starts over). After changing the
-``[scoring]`` profile or a source's reliability, rebuild.
+reports, this equals a batch run (``rebuild=True``, which starts over). A score also
+depends on the ``[scoring]`` profile, the sources' rows and how many independent origin
+groups there are: when any of those changed since the last run, the run rebuilds by itself
+(the ledger note says why).
 
 Attribution columns stay NULL: attribution is a later step.
 
@@ -21,6 +23,7 @@ engine (Dask, partitioned by space-time blocks) can be added without touching ca
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,6 +80,7 @@ class FuseSummary:
     pairs: int
     seconds: float
     ledger_seq: int | None
+    rebuilt_because: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -104,6 +108,14 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
     rows = list(store.select("reports", {"lat": Ne(None), "lon": Ne(None)},
                              columns=_REPORT_COLUMNS, order_by=["rid"]))
     unlocated = store.count("reports") - len(rows)
+    src = [sources.get(r["source_id"]) or _unknown_source(r["source_id"]) for r in rows]
+    available = len({str(s["origin_group"]) for s in src})
+    basis = _scoring_basis(profile, available, sources)
+    reason = None
+    if not rebuild:
+        last = _last_fuse_note(store)
+        if last is not None and last.get("basis") != basis:
+            rebuild, reason = True, "the scoring profile, the sources or their origin groups changed"
     old_of = {} if rebuild else {r["rid"]: r["incident_id"]
                                  for r in store.select("incident_reports")}
     new_count = sum(1 for r in rows if r["rid"] not in old_of)
@@ -125,7 +137,6 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
     result = ENGINES[engine](arrays, previous, profile, progress)
 
     step("scoring", 0, 1)
-    src = [sources.get(r["source_id"]) or _unknown_source(r["source_id"]) for r in rows]
     scores = score_reports(profile, [s["reliability"] for s in src],
                            [r["credibility"] for r in rows], [s["affiliation"] for s in src],
                            [r["perpetrator"] for r in rows])
@@ -133,7 +144,7 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
                                return_inverse=True)
     monitor = is_neutral_monitor([s["kind"] for s in src], [s["affiliation"] for s in src])
     labels = result.labels
-    inc = combine(profile, labels, group_codes, scores.p, monitor)
+    inc = combine(profile, labels, group_codes, scores.p, monitor, available)
     places = summarize(arrays, labels, scores.p, profile)
     anchor_label = np.empty(result.n_incidents, dtype=np.int64)
     anchor_label[labels] = result.anchor
@@ -161,7 +172,7 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
             progress("writing incidents", n_done, len(changed))
         detail = breakdown(profile, members[k], gids, src, scores, credibility,
                            float(inc.probability[k]), str(inc.band[k]),
-                           bool(inc.confirmable[k]), monitor)
+                           bool(inc.confirmable[k]), monitor, available)
         incident_rows.append({
             "incident_id": ids[k], "t_start": float(places.t_start[k]),
             "t_end": float(places.t_end[k]), "lat": round(float(places.lat[k]), 6),
@@ -183,6 +194,7 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
             "engine": engine, "rebuild": rebuild, "reports": len(rows), "new_reports": new_count,
             "incidents": result.n_incidents, "written": len(incident_rows),
             "removed": len(stale), "profile": profile.model_dump(mode="json"),
+            "basis": basis, "rebuilt_because": reason,
             "derived": [ledger.derived_state(store, "incidents"),
                         ledger.derived_state(store, "incident_reports")],
         }
@@ -191,7 +203,23 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
         progress("writing incidents", len(changed), len(changed))
     return FuseSummary(engine, rebuild, len(rows), new_count, unlocated, result.n_incidents,
                        len(incident_rows), len(stale), result.n_pairs,
-                       time.perf_counter() - started, entry.seq)
+                       time.perf_counter() - started, entry.seq, rebuilt_because=reason)
+
+
+def _scoring_basis(profile: ScoringProfile, available: int,
+                   sources: dict[str, dict[str, Any]]) -> str:
+    """Digest of everything an incident's score depends on besides its own reports: the
+    profile, the number of independent groups, and the sources' rows. When it changes,
+    incidents untouched by new reports would be stale, so the run rebuilds."""
+    material = ledger.canonical_json([profile.model_dump(mode="json"), available,
+                                      ledger.digest_rows({"sources": list(sources.values())})])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _last_fuse_note(store: Store) -> dict[str, Any] | None:
+    for row in store.select("ledger", {"action": "fuse"}, order_by=["-seq"], limit=1):
+        return dict(json.loads(row["note"]))
+    return None
 
 
 def _remove(store: Store, stale: list[str], everything: bool) -> None:
