@@ -14,7 +14,7 @@ from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.profile import BANDS
 from ceasefire.errors import InputError, NotFound
 from ceasefire.services.fusion import get_incident
-from ceasefire.store.conditions import Between, Ge, Le
+from ceasefire.store.conditions import Between, Ge, In, Le
 
 
 def _iso(epoch: float) -> str:
@@ -69,6 +69,10 @@ def list_(workspace: Path | None, category: tuple[str, ...], band: tuple[str, ..
           limit: int, as_json: bool) -> None:
     """List incidents, newest first, with filters."""
     where: dict[str, Any] = {}
+    if category:
+        where["category"] = In(list(category))
+    if band:
+        where["band"] = In(list(band))
     if min_confidence is not None:
         where["confidence"] = Ge(min_confidence)
     if from_:
@@ -79,18 +83,8 @@ def list_(workspace: Path | None, category: tuple[str, ...], band: tuple[str, ..
         west, south, east, north = _bbox(bbox)
         where["lon"], where["lat"] = Between(west, east), Between(south, north)
     with open_workspace(workspace) as ws:
-        rows: list[dict[str, Any]] = []
-        # category and band are small vocabularies: filter them here, page until full
-        offset, page = 0, max(limit * 4, 200)
-        while len(rows) < limit:
-            batch = list(ws.store.select("incidents", where, order_by=["-t_start", "incident_id"],
-                                         limit=page, offset=offset))
-            rows += [r for r in batch if (not category or r["category"] in category)
-                     and (not band or r["band"] in band)]
-            if len(batch) < page:
-                break
-            offset += page
-        rows = rows[:limit]
+        rows = list(ws.store.select("incidents", where, order_by=["-t_start", "incident_id"],
+                                    limit=limit))
     if as_json:
         print_json([_public(r) for r in rows])
         return
