@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from ceasefire.services.fusion import fuse_workspace
-from tests.web.conftest import World, report
+from tests.web.conftest import World, add_finding, report
 
 
 def test_monitor_report_reaches_ogc_incidents_without_reporter(world: World,
@@ -137,6 +137,12 @@ def test_sensitive_location_blurred_for_public_only(world: World, client: TestCl
     assert iid not in {i["incident_id"] for i in r["items"]}
     r = client.get("/api/v1/incidents", params={"bbox": "35.04,48.54,35.06,48.56"}).json()
     assert iid in {i["incident_id"] for i in r["items"]}
+    add_finding(world.ws, "f-hidden-place", iid, "RU", published=1)
+    for box, found in (("34.99,48.49,35.01,48.51", False), ("35.04,48.54,35.06,48.56", True)):
+        r = client.get("/api/v1/findings", params={"bbox": box}).json()
+        assert ("f-hidden-place" in {f["finding_id"] for f in r["items"]}) is found
+    shown = client.get("/api/v1/findings/f-hidden-place").json()
+    assert (shown["lat"], shown["lon"]) == (48.55, 35.05)
 
 
 def test_review_reply_publish_through_the_ledger(world: World, client: TestClient) -> None:

@@ -169,8 +169,8 @@ def render_markdown() -> str:
         "Sensitive locations: a report submitted with `sensitive: true` is never shown to",
         "the public, and an incident that contains one is shown to the public at the centre",
         "of its 0.1° grid cell (about 11 km north–south, 7 km east–west at 48°N) with a",
-        "location uncertainty of at least 8 km. Filters such as `bbox` still use the true",
-        "location, so a public client can learn which 0.1° cell a point lies in, no more.",
+        "location uncertainty of at least 8 km. A public `bbox` filter is tested against the",
+        "blurred location, so narrowing boxes cannot place it more finely than its cell.",
         "",
     ]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from ceasefire.store.conditions import In
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.query import Filters, Page, parse_page
 from ceasefire.web.routes import listing
+from ceasefire.web.routes.incidents import query_incidents
 from ceasefire.web.users import Principal
 from ceasefire.web.views import finding_views, get_finding, visible_finding_ids
 from ceasefire.workspace import Workspace
@@ -41,8 +42,12 @@ def query_findings(ws: Workspace, principal: Principal, flt: Filters, page: Page
     restrict: set[str] | None = visible_finding_ids(store, principal)
     if flt.bbox or flt.time or flt.categories:
         place = Filters(bbox=flt.bbox, time=flt.time, categories=flt.categories)
-        incidents = [r["incident_id"] for r in store.select(
-            "incidents", place.where(), columns=["incident_id"])]
+        if principal.is_public and flt.bbox:  # test the shown (blurred) locations
+            views, _ = query_incidents(ws, principal, place, Page(limit=10**9))
+            incidents = [v["incident_id"] for v in views]
+        else:
+            incidents = [r["incident_id"] for r in store.select(
+                "incidents", place.where(), columns=["incident_id"])]
         where["incident_id"] = In(incidents)
     if restrict is not None:
         ids = sorted(restrict)
