@@ -192,7 +192,9 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
         for c in (i, j):
             if (c, g) not in cells:
                 cells[(c, g)] = _cells(key, members[c])
-        for qa, cb in _candidates(cells[(i, g)], cells[(j, g)], i == j, shape):
+        # query from the smaller class: fewer cells to look up
+        qc, ic = (i, j) if len(members[i]) <= len(members[j]) else (j, i)
+        for qa, cb in _candidates(cells[(qc, g)], cells[(ic, g)], i == j, shape):
             # time first (cheapest, most selective): |mid gap| <= sum of time reaches
             ok = np.abs(mid[qa] - mid[cb]) <= reach_t[qa] + reach_t[cb]
             qa, cb = qa[ok], cb[ok]
@@ -235,28 +237,29 @@ def _candidates(query: tuple[np.ndarray, ...], index: tuple[np.ndarray, ...], sa
     ny, nx = shape
     idx, icells, istart, icount = index
     q, qcells, qstart, qcount = query
-    for dt in (-1, 0, 1):
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                target = qcells + (dt * ny + dy) * nx + dx
-                pos = np.clip(np.searchsorted(icells, target), 0, len(icells) - 1)
-                hit = icells[pos] == target
-                qc, ic = np.flatnonzero(hit), pos[hit]
-                sizes = qcount[qc] * icount[ic]
-                # split the cell pairs into blocks of about _CHUNK candidates
-                bounds = np.searchsorted(np.cumsum(sizes), np.arange(
-                    _CHUNK, int(sizes.sum()) + _CHUNK, _CHUNK), "right")
-                lo = 0
-                for hi in np.unique(np.append(bounds, len(qc))):
-                    if hi <= lo:
-                        continue
-                    qa, cb = _expand(q, qstart[qc[lo:hi]], qcount[qc[lo:hi]],
-                                     idx, istart[ic[lo:hi]], icount[ic[lo:hi]])
-                    if same:
-                        keep = qa < cb
-                        qa, cb = qa[keep], cb[keep]
-                    yield qa, cb
-                    lo = hi
+    offsets = [(dt, dy, dx) for dt in (-1, 0, 1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    if same:  # one set: look at half the neighbours (and the own cell), each pair once
+        offsets = [o for o in offsets if o >= (0, 0, 0)]
+    for dt, dy, dx in offsets:
+        target = qcells + (dt * ny + dy) * nx + dx
+        pos = np.clip(np.searchsorted(icells, target), 0, len(icells) - 1)
+        hit = icells[pos] == target
+        qc, ic = np.flatnonzero(hit), pos[hit]
+        sizes = qcount[qc] * icount[ic]
+        # split the cell pairs into blocks of about _CHUNK candidates
+        bounds = np.searchsorted(np.cumsum(sizes), np.arange(
+            _CHUNK, int(sizes.sum()) + _CHUNK, _CHUNK), "right")
+        lo = 0
+        for hi in np.unique(np.append(bounds, len(qc))):
+            if hi <= lo:
+                continue
+            qa, cb = _expand(q, qstart[qc[lo:hi]], qcount[qc[lo:hi]],
+                             idx, istart[ic[lo:hi]], icount[ic[lo:hi]])
+            if same and (dt, dy, dx) == (0, 0, 0):  # the own cell is seen from both ends
+                keep = qa < cb
+                qa, cb = qa[keep], cb[keep]
+            yield qa, cb
+            lo = hi
 
 
 def _expand(q: np.ndarray, qs: np.ndarray, qn: np.ndarray, idx: np.ndarray, is_: np.ndarray,
