@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ceasefire.web.access import ENDPOINTS, ROLES, Endpoint, render_markdown
-from tests.conftest import REPO_ROOT
+from tests.conftest import EXAMPLES, REPO_ROOT
 from tests.web.conftest import PNG, World, report
+
+CLAIMS = (EXAMPLES / "claims" / "march_2025_claims.yaml").read_text(encoding="utf-8")
 
 # A liaison in the matrix walk is the RU liaison: it submitted ru_mod:ru-1 and the
 # published finding f-ru-1 is attributed to RU, so its "limited" cells have something to show.
@@ -46,6 +48,8 @@ def _call(client: TestClient, e: Endpoint, world: World, role: str) -> Any:
         return client.post(path, headers=headers, json={"action": "dispute", "note": "why"})
     if e.name in ("findings.reply", "findings.publish"):
         return client.post(path, headers=headers, json={"note": "our answer"})
+    if e.name == "claims.check":
+        return client.post(path, headers=headers, json={"document": CLAIMS})
     if e.name == "alerts.create":
         return client.post(path, headers=headers, json={"name": "a", "filter": {}})
     if e.name == "territory.control":

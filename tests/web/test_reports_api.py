@@ -164,3 +164,17 @@ def test_review_reply_publish_through_the_ledger(world: World, client: TestClien
     from ceasefire import ledger
 
     ledger.verify(world.ws.store)
+
+
+def test_claims_check_gives_a_verdict_per_claim(world: World, client: TestClient) -> None:
+    from ceasefire.formats.claims import loads_claims
+    from tests.conftest import EXAMPLES
+
+    text = (EXAMPLES / "claims" / "march_2025_claims.yaml").read_text(encoding="utf-8")
+    r = client.post("/api/v1/claims/check", json={"document": text})
+    assert r.status_code == 200, r.text
+    verdicts = r.json()
+    assert [v["claim_id"] for v in verdicts] == [c.claim_id for c in loads_claims(text)]
+    assert all(v["verdict"] and v["reason"] for v in verdicts)
+    bad = client.post("/api/v1/claims/check", json={"document": "claims: [{id: 1}]"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "input_error"

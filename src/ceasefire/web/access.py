@@ -104,6 +104,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
        "control snapshots: dates, sides, areas"),
     _e("territory.control", "GET", "/api/v1/territory/control", "YYYYY",
        "control polygons on a date (GeoJSON)"),
+    _e("claims.check", "POST", "/api/v1/claims/check", "YYYYY",
+       "check a claims document against the evidence (verdicts are aggregates)"),
     _e("alerts.create", "POST", "/api/v1/alerts", "YYYYN", "save an alert (filter + webhook)"),
     _e("alerts.list", "GET", "/api/v1/alerts", "YLLLN", "list alerts", _ALERTS),
     _e("alerts.get", "GET", "/api/v1/alerts/{alert_id}", "YLLLN", "one alert", _ALERTS),

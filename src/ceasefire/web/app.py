@@ -25,7 +25,16 @@ from fastapi import Depends, FastAPI
 from ceasefire import __version__
 from ceasefire.web import errors, ogc, sse
 from ceasefire.web.auth import gate
-from ceasefire.web.routes import agreements, alerts, evidence, findings, incidents, reports, sources
+from ceasefire.web.routes import (
+    agreements,
+    alerts,
+    claims,
+    evidence,
+    findings,
+    incidents,
+    reports,
+    sources,
+)
 from ceasefire.web.users import Principal
 from ceasefire.workspace import Workspace
 
@@ -67,7 +76,7 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
     def me(principal: Principal = Depends(gate("me"))) -> dict[str, Any]:
         return {"name": principal.name, "role": principal.role, "party": principal.party}
 
-    for module in (sources, reports, evidence, incidents, findings, agreements, alerts):
+    for module in (sources, reports, evidence, incidents, findings, agreements, claims, alerts):
         app.include_router(module.router)
     app.include_router(sse.router)
     app.include_router(ogc.router)
