@@ -54,4 +54,5 @@ def test_transliteration_and_keys() -> None:
     assert transliterate("Запоріжжя") == "Zaporizhzhia"
     assert transliterate("Ягідне") == "Yahidne"
     assert transliterate("Згурівка") == "Zghurivka"
+    assert transliterate("Знам'янка") == "Znamianka"  # apostrophe dropped, ia not ya
     assert name_key("Kup'yans'k") == name_key("Kupyansk") == "kupyansk"

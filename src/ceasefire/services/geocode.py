@@ -62,10 +62,11 @@ def transliterate(text: str, system: str = "uk") -> str:
             start = not previous.isalpha()
             latin = _UK_INITIAL.get(low, table[low]) if start and system == "uk" else table[low]
             out.append(latin.capitalize() if ch != low and latin else latin)
+        elif ch in "'’ʼ":
+            continue  # KMU 2010 drops the apostrophe; the next letter is not word-initial
         else:
             out.append(ch)
-        if ch not in "'’ʼ":
-            previous = ch
+        previous = ch
     return "".join(out)
 
 
