@@ -5,7 +5,8 @@ the same input, in the same run.
 Each measurement runs in its own child process, so "peak RSS" is that process's own
 high-water mark (VmHWM: interpreter + libraries + loading the input + the work), not the
 parent's. Times are wall-clock of the grouping (group_s: what DBSCAN also does) and of
-grouping + confidence + fused places (total_s).
+grouping + confidence + fused places (total_s); cpu_s is the process CPU time of the same
+work (total_s's for ceasefire), which contention from other processes distorts less.
 
     python bench/bench_fusion.py                       # 1M synthetic + VIINA
     python bench/bench_fusion.py --reports 200000 --no-viina
@@ -91,6 +92,7 @@ def child_fuse(path: Path) -> dict[str, float]:
     data = np.load(path, allow_pickle=False)
     arrays = ReportArrays(**{f: data[f] for f in FIELDS})
     n = len(arrays)
+    cpu = time.process_time()
     started = time.perf_counter()
     result = fuse(arrays, DEFAULT_PROFILE)
     grouped = time.perf_counter()
@@ -107,6 +109,7 @@ def child_fuse(path: Path) -> dict[str, float]:
     done = time.perf_counter()
     np.save(path.with_suffix(".labels.npy"), result.labels)
     return {"group_s": grouped - started, "total_s": done - started,
+            "cpu_s": time.process_time() - cpu,
             "incidents": result.n_incidents, "pairs": result.n_pairs,
             "peak_rss_mb": peak_rss_mb()}
 
@@ -120,6 +123,7 @@ def child_dbscan(path: Path) -> dict[str, float]:
     labels = np.full(len(day), -1, dtype=np.int64)
     order = np.argsort(day, kind="stable")
     bounds = np.flatnonzero(np.diff(day[order])) + 1
+    cpu = time.process_time()
     started = time.perf_counter()
     offset = 0
     for chunk in np.split(order, bounds):
@@ -129,7 +133,8 @@ def child_dbscan(path: Path) -> dict[str, float]:
         offset += int(model.labels_.max()) + 1
     elapsed = time.perf_counter() - started
     np.save(path.with_suffix(".dbscan.npy"), labels)
-    return {"group_s": elapsed, "total_s": elapsed, "incidents": offset, "pairs": float("nan"),
+    return {"group_s": elapsed, "total_s": elapsed, "cpu_s": time.process_time() - cpu,
+            "incidents": offset, "pairs": float("nan"),
             "peak_rss_mb": peak_rss_mb()}
 
 
