@@ -144,3 +144,44 @@ def test_tokens_are_stored_hashed(world: World) -> None:
     assert all(len(h) == 64 for h in stored)
 
 
+
+
+def test_each_route_is_gated_by_its_own_row() -> None:
+    """A route guarded by another endpoint's row would pass the walk above whenever the two
+    rows agree; check the wiring itself: route (method, path) -> gate name -> same row."""
+    from fastapi.routing import APIRoute
+
+    from ceasefire.web import ogc, sse
+    from ceasefire.web.access import BY_NAME
+    from ceasefire.web.routes import (
+        agreements,
+        alerts,
+        claims,
+        evidence,
+        findings,
+        incidents,
+        reports,
+        sources,
+    )
+
+    def gates(dependant) -> list[str]:  # type: ignore[no-untyped-def]
+        found = []
+        for dep in dependant.dependencies:
+            name = getattr(dep.call, "__name__", "")
+            if name.startswith("gate_"):
+                found.append(name)
+            found += gates(dep)
+        return found
+
+    seen = 0
+    for module in (sources, reports, evidence, incidents, findings, agreements, claims, alerts,
+                   sse, ogc):
+        for route in module.router.routes:
+            assert isinstance(route, APIRoute)
+            names = gates(route.dependant)
+            assert len(names) == 1, route.path
+            row = next(e for e in BY_NAME.values()
+                       if names[0] == "gate_" + e.name.replace(".", "_"))
+            assert (row.method, row.path) == (next(iter(route.methods)), route.path)
+            seen += 1
+    assert seen == len(BY_NAME) - 3  # /api/v1/me lives on the app; /docs, /openapi.json
