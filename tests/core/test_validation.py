@@ -99,3 +99,41 @@ def test_batch_gives_each_row_the_same_verdict_as_alone() -> None:
             alone.append((i, exc.field, exc.reason))
     assert [(i, e.field, e.reason) for i, e in bad] == alone
     assert bad[1][1].field == "category"  # fields are checked in a fixed order
+
+
+def test_fast_local_time_path_equals_the_general_path() -> None:
+    import random
+    from datetime import datetime, timedelta
+
+    from ceasefire.core import validation
+
+    kyiv = ZoneInfo("Europe/Kyiv")
+    rng = random.Random(3)
+    texts = ["2025-03-30 02:30:00", "2025-03-30 03:30:00", "2025-03-30 04:30", "2024-10-27 03:30",
+             "2024-10-27 04:00:00", "2024-02-29 23:59:59", "2023-12-31T00:00", "2025-04-19 21"]
+    start = datetime(2023, 1, 1)
+    for _ in range(3000):
+        moment = start + timedelta(seconds=rng.randrange(3 * 365 * 86400))
+        texts.append(moment.strftime(rng.choice(["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M",
+                                                 "%Y-%m-%d %H"])))
+    for text in texts:
+        fast = validation._local_whole_seconds(text, text[:10], text[11:13],
+                                               (text[13:16] or None), (text[16:19] or None),
+                                               kyiv, None)
+        general = _general(text, kyiv)
+        assert fast is None or fast == general, text
+        assert parse_observed_at(text, kyiv) == general
+
+
+def _general(text: str, tz: ZoneInfo):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from ceasefire.core.validation import ParsedTime
+
+    parts = text.replace("T", " ")
+    fmt = {13: "%Y-%m-%d %H", 16: "%Y-%m-%d %H:%M", 19: "%Y-%m-%d %H:%M:%S"}[len(parts)]
+    moment = datetime.strptime(parts, fmt).replace(tzinfo=tz)
+    minutes = {13: 30.0, 16: 1.0, 19: 0.0}[len(parts)]
+    instant = moment.timestamp()
+    stored = datetime.fromtimestamp(instant, UTC).isoformat().replace("+00:00", "Z")
+    return ParsedTime(stored, instant - minutes * 60, instant + minutes * 60, minutes)
