@@ -189,7 +189,7 @@ def scan(ws: Workspace, deliver: Callable[[dict[str, Any], dict[str, Any]], None
 
 def send_webhook(store: Store, alert: dict[str, Any], match: dict[str, Any], *,
                  attempts: int = MAX_ATTEMPTS, backoff_s: float = BACKOFF_S,
-                 sleep: Callable[[float], None] = time.sleep) -> bool:
+                 sleep: Callable[[float], object] = time.sleep) -> bool:
     """POST one match, signed, retrying with exponential backoff; log every attempt."""
     body = match["payload"].encode("utf-8")
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(alert["secret"], body),

@@ -97,7 +97,8 @@ def api(request: Request, _: Principal = Depends(gate("ogc.api"))) -> JSONRespon
 
 def _extent(ws: Workspace, cid: str) -> dict[str, Any]:
     store = ws.store
-    bbox, interval = [-180.0, -90.0, 180.0, 90.0], [None, None]
+    bbox = [-180.0, -90.0, 180.0, 90.0]
+    interval: list[str | None] = [None, None]
     table = {"incidents": "incidents", "findings": "incidents", "reports": "reports"}.get(cid)
     if table:
         lats = [r["lat"] for r in store.select(table, columns=["lat"], order_by=["lat"])

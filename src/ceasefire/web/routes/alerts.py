@@ -22,12 +22,14 @@ router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 class AlertFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
     bbox: tuple[float, float, float, float] | None = Field(
-        None, description="minlon, minlat, maxlon, maxlat")
-    polygon: dict[str, Any] | None = Field(None, description="GeoJSON Polygon/MultiPolygon")
+        default=None, description="minlon, minlat, maxlon, maxlat")
+    polygon: dict[str, Any] | None = Field(default=None,
+                                           description="GeoJSON Polygon/MultiPolygon")
     categories: list[str] | None = None
-    parties: list[str] | None = Field(None, description="attributed party")
-    provisions: list[str] | None = Field(None, description="provision ids (findings only)")
-    min_confidence: float | None = Field(None, ge=0.0, le=1.0)
+    parties: list[str] | None = Field(default=None, description="attributed party")
+    provisions: list[str] | None = Field(default=None,
+                                         description="provision ids (findings only)")
+    min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     kinds: list[Literal["incident", "finding"]] | None = None
 
 
@@ -35,7 +37,7 @@ class AlertIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     filter: AlertFilter = AlertFilter()
-    webhook_url: str | None = Field(None, max_length=2000)
+    webhook_url: str | None = Field(default=None, max_length=2000)
 
 
 def _owned(ws: Workspace, principal: Principal, alert_id: str) -> dict[str, Any]:
