@@ -399,7 +399,7 @@ class ReportValidator:
 
         errors = c.errors
         keep = [i for i in range(n) if i not in errors] if errors else list(range(n))
-        parsed = [times[i] if times[i] is not None else _NO_TIME for i in range(n)]
+        parsed = [_NO_TIME if t is None else t for t in times]
         default_unc = [DEFAULT_POINT_UNCERTAINTY_M if u is None and y is not None else u
                        for u, y in zip(loc_unc, lat, strict=True)]
         out: dict[str, list[Any]] = {
