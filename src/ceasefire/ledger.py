@@ -20,6 +20,11 @@ column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))
 UTF-8 with ``\\`` and U+001F escaped; bytes are lowercase hex. A row set's digest is SHA-256
 over ``table\\n`` followed by the sorted row encodings joined by ``\\n``, tables in name order.
 Signed Merkle checkpoints build on these entries (see ``ceasefire verify``).
+
+Writing: :func:`record` writes a few row sets and their entry at once; :func:`batch` opens
+one entry for a long write (ingest of a large file) whose rows arrive in chunks, as dicts
+(:meth:`Batch.add`) or as columns (:meth:`Batch.add_columns`). Both encode column by
+column (:func:`encode_rows`), byte-identical to :func:`encode_row`.
 """
 
 from __future__ import annotations
