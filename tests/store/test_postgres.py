@@ -253,3 +253,42 @@ def test_init_and_verify_a_workspace_on_postgres(cli: Any, tmp_path: Path,
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": True, "entries": 1, "rows_checked": 302,
                                          "derived_checked": 0}
+
+
+_PG_TYPE = {"INTEGER": "bigint", "REAL": "double precision", "TEXT": "text", "BLOB": "bytea"}
+
+
+@pytest.mark.postgres
+def test_every_table_matches_its_sqlite_twin(pg: Store, lite: Store, postgres_url: str) -> None:
+    """Same tables, columns (order, type, NOT NULL, default), primary and unique keys."""
+    import sqlite3
+
+    assert isinstance(lite.path, Path)  # type: ignore[attr-defined]
+    with sqlite3.connect(lite.path) as conn:  # type: ignore[attr-defined]
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        expected = {}
+        for table in tables:
+            cols = [(name, _PG_TYPE[kind.upper()], bool(notnull or pk), default is not None)
+                    for _, name, kind, notnull, default, pk in
+                    conn.execute(f"PRAGMA table_info({table})")]
+            keys = {tuple(r[2] for r in conn.execute(f"PRAGMA index_info({index[1]})"))
+                    for index in conn.execute(f"PRAGMA index_list({table})") if index[2]}
+            pk = tuple(r[1] for r in sorted(
+                (r for r in conn.execute(f"PRAGMA table_info({table})") if r[5]),
+                key=lambda r: r[5]))
+            expected[table] = (cols, keys | {pk})
+    with _raw(postgres_url) as conn:
+        got = {}
+        for table in tables:
+            cols = [(name, kind, notnull, has_default) for name, kind, notnull, has_default
+                    in conn.execute(
+                "SELECT attname, format_type(atttypid, NULL), attnotnull, atthasdef FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+                "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum", (table,))]
+            keys = {tuple(k) for (k,) in conn.execute(
+                "SELECT ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o) "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o)"
+                " FROM pg_index i WHERE i.indrelid = to_regclass(%s) AND i.indisunique",
+                (table,))}
+            got[table] = (cols, keys)
+    assert got == expected
