@@ -160,3 +160,30 @@ def test_summary_weights_precise_reports() -> None:
     assert abs(places.lat[0] - 48.0) < 0.001
     assert CATEGORIES[int(places.category[0])] == "shelling"
     assert places.t_start[0] == T - 300 and places.t_end[0] == T + 300
+
+
+def test_real_viina_month_is_order_independent_and_never_chains() -> None:
+    """One month of real VIINA reports (each row its own outlet, as in bench_fusion.py)."""
+    import pandas as pd
+
+    from tests.conftest import require_shared_data
+
+    path = require_shared_data("viina_incidents", "viina_incidents_202504.csv")
+    df = pd.read_csv(path, encoding="utf-8-sig", usecols=["datetime", "lon", "lat"])
+    stamp = pd.to_datetime(df["datetime"], format="%Y-%m-%d %H:%M:%S")
+    t = ((stamp - pd.Timestamp("1970-01-01")) / pd.Timedelta(seconds=1)).to_numpy()
+    n = len(df)
+    arr = ReportArrays.build([f"v{i}:{i}" for i in range(n)], [f"v{i}" for i in range(n)],
+                             [None] * n, t - 3600, t + 3600, df["lat"].to_numpy(float),
+                             df["lon"].to_numpy(float), [2000.0] * n, ["explosion"] * n)
+    result = fuse(arr, DEFAULT_PROFILE)
+    assert n > 3000 and 0 < result.n_incidents < n
+    perm = np.random.default_rng(0).permutation(n)
+    assert groups(arr.take(perm), fuse(arr.take(perm), DEFAULT_PROFILE).labels) == \
+        groups(arr, result.labels)
+    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    edges = set(zip(graph.order[graph.a].tolist(), graph.order[graph.b].tolist(), strict=True))
+    for lab in np.unique(result.labels):
+        members = np.flatnonzero(result.labels == lab).tolist()
+        assert all((x, y) in edges or (y, x) in edges
+                   for i, x in enumerate(members) for y in members[i + 1:])
