@@ -221,9 +221,15 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
 
 def _cells(key: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, ...]:
     """Members sorted by cell key; the occupied cells, where each starts, how many."""
-    ordered = members[np.argsort(key[members], kind="stable")]
-    cells, start, count = np.unique(key[ordered], return_index=True, return_counts=True)
-    return ordered, cells, start, count
+    # order within a cell does not matter (pairs are sorted at the end): plain quicksort
+    ordered = members[np.argsort(key[members])]
+    sorted_keys = key[ordered]
+    if len(sorted_keys) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return ordered, empty, empty, empty
+    first = np.flatnonzero(np.concatenate([[True], sorted_keys[1:] != sorted_keys[:-1]]))
+    count = np.diff(np.append(first, len(sorted_keys)))
+    return ordered, sorted_keys[first], first, count
 
 
 def _candidates(query: tuple[np.ndarray, ...], index: tuple[np.ndarray, ...], same: bool,
