@@ -53,6 +53,7 @@ EVIDENCE_TABLES: dict[str, frozenset[str]] = {
     "agreements": frozenset({"ledger_seq"}),
     "finding_events": frozenset({"event_id", "ledger_seq"}),
     "control_snapshots": frozenset({"ledger_seq"}),
+    "evidence_files": frozenset({"ledger_seq"}),
 }
 
 

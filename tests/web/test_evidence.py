@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from ceasefire import ledger
 from ceasefire.errors import LedgerError
-from ceasefire.web.evidence import stored_path, verify_evidence_files
+from ceasefire.services.evidence import stored_path, verify_evidence_files
 from tests.web.conftest import PNG, World
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(200))
@@ -61,9 +61,7 @@ def test_ceasefire_verify_fails_when_a_stored_file_changes(world: World, client:
     assert cli("verify", "-w", world.ws.root).exit_code == 0
     stored_path(world.ws, sha).write_bytes(b"\xff\xd8\xff" + b"edited")
     result = cli("verify", "-w", world.ws.root)
-    if result.exit_code == 0:
-        pytest.xfail("`ceasefire verify` does not call web.evidence.verify_evidence_files yet "
-                     "(the lead wires it into cli/workspace.py)")
+    assert result.exit_code == 1
     assert "evidence file" in result.stderr
 
 

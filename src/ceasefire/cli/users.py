@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
-from ceasefire.web import evidence as _evidence  # noqa: F401  registers evidence_files in the ledger
 from ceasefire.web.access import PARTIES, ROLES
 from ceasefire.web.users import add_user, list_users, new_token
 

@@ -9,6 +9,7 @@ import click
 from ceasefire import ledger
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.errors import LedgerError
+from ceasefire.services.evidence import verify_evidence_files
 from ceasefire.workspace import Workspace
 
 
@@ -35,6 +36,7 @@ def verify(workspace: Path | None, as_json: bool) -> int:
     with open_workspace(workspace) as ws:
         try:
             result = ledger.verify(ws.store)
+            files = verify_evidence_files(ws)
         except LedgerError as exc:
             if as_json:
                 print_json({"ok": False, "first_bad_entry": exc.seq, "error": str(exc)})
@@ -42,10 +44,11 @@ def verify(workspace: Path | None, as_json: bool) -> int:
             raise
     if as_json:
         print_json({"ok": True, "entries": result.entries, "rows_checked": result.rows_checked,
-                    "derived_checked": result.derived_checked})
+                    "derived_checked": result.derived_checked, "evidence_files": files})
     else:
-        click.echo(f"ledger OK: {result.entries} entries, {result.rows_checked} rows and "
-                   f"{result.derived_checked} derived states recomputed")
+        click.echo(f"ledger OK: {result.entries} entries, {result.rows_checked} rows, "
+                   f"{result.derived_checked} derived states and {files} evidence files "
+                   "recomputed")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Evidence uploads and downloads (see :mod:`ceasefire.web.evidence`)."""
+"""Evidence uploads and downloads (see :mod:`ceasefire.services.evidence`)."""
 
 # ruff: noqa: B008 - Depends()/gate()/File() as parameter defaults is FastAPI's idiom
 
@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire.errors import NotFound
 from ceasefire.store.conditions import In
-from ceasefire.web import evidence
+from ceasefire.services import evidence
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.users import Principal
 from ceasefire.web.views import get_report, own_reports_where

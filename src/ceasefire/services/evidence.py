@@ -30,7 +30,6 @@ from ceasefire.workspace import Workspace
 
 TABLE = "evidence_files"
 ACTION = "evidence.upload"
-ledger.register_evidence_table(TABLE)
 
 MB = 1 << 20
 #: media type → size limit in bytes
