@@ -292,3 +292,46 @@ def test_every_table_matches_its_sqlite_twin(pg: Store, lite: Store, postgres_ur
                 (table,))}
             got[table] = (cols, keys)
     assert got == expected
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_real_viina_month_gives_identical_results_on_both_backends(
+        cli: Any, tmp_path: Path, postgres_url: str) -> None:
+    """Ingest, fuse, export and verify April 2025 of VIINA on SQLite and on PostgreSQL."""
+    from tests.conftest import require_shared_data
+
+    month = require_shared_data("viina_incidents", "viina_incidents_202504.csv")
+    outputs = {}
+    for name, database in (("lite", None), ("pg", postgres_url)):
+        ws = tmp_path / name
+        init = ["init", ws] + (["--database", database] if database else [])
+        assert cli(*init).exit_code == 0
+        ingest = cli("ingest", "-q", "-w", ws, "--format", "viina", month, "--json")
+        assert ingest.exit_code == 0, ingest.stderr
+        fuse = cli("fuse", "-w", ws, "--json")
+        assert fuse.exit_code == 0, fuse.stderr
+        verify = cli("verify", "-w", ws, "--json")
+        assert verify.exit_code == 0 and json.loads(verify.stdout)["ok"], verify.stdout
+        for what in ("reports", "incidents"):
+            assert cli("export", what, "-w", ws, "-o", tmp_path / f"{name}-{what}.csv"
+                       ).exit_code == 0
+        outputs[name] = {
+            "ingest": {k: v for k, v in json.loads(ingest.stdout).items() if k != "file"},
+            "incidents": json.loads(fuse.stdout)["incidents"],
+            "reports.csv": (tmp_path / f"{name}-reports.csv").read_bytes(),
+            "incidents.csv": (tmp_path / f"{name}-incidents.csv").read_bytes(),
+            "ledger": [(e["seq"], e["payload_hash"], json.loads(e["note"]).get("derived"))
+                       for e in open_store_rows(database or str(ws / "ceasefire.db"))],
+        }
+    assert outputs["pg"]["incidents"] > 1000 and len(outputs["pg"]["ledger"]) == 2
+    assert outputs["pg"]["ledger"][1][2] and len(outputs["pg"]["incidents.csv"]) > 100_000
+    assert outputs["pg"] == outputs["lite"]
+
+
+def open_store_rows(database: str) -> list[dict[str, Any]]:
+    store = open_store(database)
+    try:
+        return list(store.select("ledger", order_by=["seq"]))
+    finally:
+        store.close()
