@@ -103,7 +103,7 @@ def child_fuse(path: Path) -> dict[str, float]:
         rel, aff, perp = np.full(n, "F"), np.full(n, "neutral"), np.full(n, "")
         kind, groups = np.full(n, "news"), np.arange(n)
     scores = score_reports(DEFAULT_PROFILE, rel, np.zeros(n, dtype=np.int64), aff,
-                           perp.astype(object))
+                           perp.astype(str))
     combine(DEFAULT_PROFILE, result.labels, groups, scores.p, is_neutral_monitor(kind, aff))
     summarize(arrays, result.labels, scores.p, DEFAULT_PROFILE)
     done = time.perf_counter()

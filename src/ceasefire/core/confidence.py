@@ -96,8 +96,11 @@ def score_reports(
     cred_factor = cred_table[np.clip(cred_codes, 0, 7)]
 
     aff = np.asarray(affiliation, dtype=object).astype(str)
-    perp = np.array([v if isinstance(v, str) else "" for v in perpetrator], dtype=object)
-    perp = perp.astype(str)
+    if isinstance(perpetrator, np.ndarray) and perpetrator.dtype.kind == "U":
+        perp = perpetrator  # already plain strings ("" for none): no per-item pass
+    else:
+        perp = np.array([v if isinstance(v, str) else "" for v in perpetrator], dtype=object)
+        perp = perp.astype(str)
     party = aff != NEUTRAL
     named = (perp != "") & (perp != NEUTRAL)
     admission = party & named & (perp == aff)
