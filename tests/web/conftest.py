@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -169,12 +170,19 @@ class ServeProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Self:
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        # GDAL must give up rather than wait forever if the server stalls
+        import pyogrio
+
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_TIMEOUT": "60", "GDAL_HTTP_MAX_RETRY": "2"})
+        # a file, not a pipe: uvicorn logs every request, and an unread pipe fills up and
+        # blocks the server mid-response (GDAL then waits forever)
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"ceasefire serve exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+                self.log.seek(0)
+                raise RuntimeError(f"ceasefire serve exited: {self.log.read()!r}")
             try:
                 if httpx.get(f"{self.url}/ogc", timeout=1).status_code == 200:
                     return self
@@ -193,3 +201,4 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
+        self.log.close()

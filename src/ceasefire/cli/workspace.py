@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -24,7 +25,8 @@ from ceasefire.workspace import Workspace
 def init(directory: Path, database: str | None, name: str | None, timezone: str | None) -> None:
     """Create a workspace: ceasefire.toml and a migrated database."""
     with Workspace.init(directory, database=database, name=name, timezone=timezone) as ws:
-        click.echo(f"created workspace {ws.root} (database {ws.settings.workspace.database}, "
+        database_shown = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", ws.settings.workspace.database)
+        click.echo(f"created workspace {ws.root} (database {database_shown}, "
                    f"schema version {ws.store.schema_version()})")
 
 
