@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
