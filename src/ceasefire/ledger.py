@@ -19,7 +19,10 @@ Canonical encoding (stable across backends and versions): a row is its values in
 column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))``; text is
 UTF-8 with ``\\`` and U+001F escaped; bytes are lowercase hex. A row set's digest is SHA-256
 over ``table\\n`` followed by the sorted row encodings joined by ``\\n``, tables in name order.
-Signed Merkle checkpoints build on these entries (see ``ceasefire verify``).
+Merkle roots (:mod:`ceasefire.merkle`) let one row be proven without the others: an entry
+that writes rows records ``{"merkle": {table: {"size", "root"}}}`` in its note, and a
+derived-state record carries ``size`` and ``root`` beside its ``hash``. Signed checkpoints
+over the entries are in :mod:`ceasefire.checkpoints`; docs/ledger.md describes it all.
 
 Writing: :func:`record` writes a few row sets and their entry at once; :func:`batch` opens
 one entry for a long write (ingest of a large file) whose rows arrive in chunks, as dicts
@@ -32,13 +35,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ceasefire import merkle
 from ceasefire.errors import LedgerError, StoreError
 from ceasefire.store.base import Store
 
@@ -54,6 +59,7 @@ EVIDENCE_TABLES: dict[str, frozenset[str]] = {
     "finding_events": frozenset({"event_id", "ledger_seq"}),
     "control_snapshots": frozenset({"ledger_seq"}),
     "evidence_files": frozenset({"ledger_seq"}),
+    "signing_keys": frozenset({"ledger_seq"}),
 }
 
 
@@ -234,6 +240,16 @@ class Batch:
         return added
 
 
+AppendHook = Callable[[Store, "LedgerEntry"], None]
+_ON_APPEND: weakref.WeakKeyDictionary[Any, list[AppendHook]] = weakref.WeakKeyDictionary()
+
+
+def on_append(store: Store, hook: AppendHook) -> None:
+    """Call ``hook(store, entry)`` inside the write transaction after each new entry on
+    ``store`` (automatic signed checkpoints hook in here)."""
+    _ON_APPEND.setdefault(store, []).append(hook)
+
+
 @contextmanager
 def batch(store: Store, *, actor: str, action: str, note: Mapping[str, Any] | None = None,
           skip_if_empty: bool = False) -> Iterator[Batch]:
@@ -253,12 +269,17 @@ def batch(store: Store, *, actor: str, action: str, note: Mapping[str, Any] | No
         if skip_if_empty and open_batch.rows_written == 0:
             return
         payload = _digest_encoded(open_batch._encoded)
+        roots = {t: _root_note(enc) for t, enc in sorted(open_batch._encoded.items()) if enc}
+        if roots:
+            open_batch.note["merkle"] = roots
         time = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         note_text = canonical_json(open_batch.note)
         entry = LedgerEntry(seq, time, actor, action, note_text, payload, prev,
                             entry_hash(seq, time, actor, action, note_text, payload, prev))
         store.insert("ledger", [entry.__dict__])
         open_batch.entry = entry
+        for hook in _ON_APPEND.get(store, ()):
+            hook(store, entry)
 
 
 def record(
@@ -288,8 +309,15 @@ def record(
 
 def derived_state(store: Store, table: str, where: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A note fragment recording the digest of a derived table's current rows."""
-    return {"table": table, "where": dict(where or {}),
-            "hash": digest_rows({table: store.select(table, where)})}
+    rows = list(store.select(table, where))
+    encoded = encode_rows(rows, EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})))
+    return {"table": table, "where": dict(where or {}), "hash": _digest_encoded({table: encoded}),
+            **_root_note(encoded)}
+
+
+def _root_note(encoded: list[bytes]) -> dict[str, Any]:
+    size, root = merkle.rows_root(encoded)
+    return {"size": size, "root": root}
 
 
 # -- verifying ------------------------------------------------------------------------------
@@ -337,19 +365,26 @@ def verify(store: Store) -> VerifyResult:
         tables = ", ".join(sorted(by_seq[stray[0]]))
         raise LedgerError(f"rows in {tables} claim ledger entry {stray[0]}, which does not exist "
                           "(written behind the ledger's back)", seq=stray[0])
+    notes = {entry.seq: entry.note_data for entry in entries}
     for entry in entries:
-        if _digest_encoded(by_seq.get(entry.seq, {})) != entry.payload_hash:
+        written = by_seq.get(entry.seq, {})
+        if _digest_encoded(written) != entry.payload_hash:
             raise LedgerError(
                 f"entry {entry.seq} ({entry.action}, {entry.time}): the rows it recorded were "
                 "changed, added or removed", seq=entry.seq)
+        for table, recorded in notes[entry.seq].get("merkle", {}).items():
+            if _root_note(written.get(table, [])) != recorded:
+                raise LedgerError(f"entry {entry.seq} ({entry.action}): the Merkle root of its "
+                                  f"{table} rows does not match them", seq=entry.seq)
 
     newest: dict[str, tuple[LedgerEntry, dict[str, Any]]] = {}
     for entry in entries:
-        for record_ in entry.note_data.get("derived", []):
+        for record_ in notes[entry.seq].get("derived", []):
             newest[canonical_json([record_["table"], record_["where"]])] = (entry, record_)
     for entry, record_ in newest.values():
         current = derived_state(store, record_["table"], record_["where"])
-        if current["hash"] != record_["hash"]:
+        if current["hash"] != record_["hash"] or \
+                current["root"] != record_.get("root", current["root"]):
             raise LedgerError(
                 f"entry {entry.seq} ({entry.action}): {record_['table']} "
                 f"{canonical_json(record_['where'])} no longer matches what was recorded",

@@ -65,6 +65,7 @@ class Workspace:
         ))
         ws = cls(root, settings)
         ws._store = open_store(ws.database_location, create=True)
+        ws._attach(ws._store)
         # the config is written last: a workspace exists only once its database does
         write_text_atomic(config, render_settings(settings))
         return ws
@@ -93,7 +94,14 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.database_location)
+            self._attach(self._store)
         return self._store
+
+    def _attach(self, store: Store) -> None:
+        """Sign ledger checkpoints automatically as entries are written (checkpoints.py)."""
+        from ceasefire.checkpoints import attach
+
+        attach(self, store)
 
     @property
     def actor(self) -> str:

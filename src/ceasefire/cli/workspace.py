@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from ceasefire import ledger
+from ceasefire.checkpoints import verify_record
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.errors import LedgerError
-from ceasefire.services.evidence import verify_evidence_files
 from ceasefire.workspace import Workspace
 
 
@@ -34,23 +33,31 @@ def init(directory: Path, database: str | None, name: str | None, timezone: str 
 @workspace_option
 @json_option
 def verify(workspace: Path | None, as_json: bool) -> int:
-    """Recompute the ledger's hash chain and every recorded payload; name the first bad entry."""
+    """Recompute the ledger's hash chain, every recorded payload and Merkle root, every
+    signed checkpoint and the chain of signing keys; name the first bad entry."""
     with open_workspace(workspace) as ws:
         try:
-            result = ledger.verify(ws.store)
-            files = verify_evidence_files(ws)
+            check = verify_record(ws)
         except LedgerError as exc:
             if as_json:
                 print_json({"ok": False, "first_bad_entry": exc.seq, "error": str(exc)})
                 return 1
             raise
+    result, signed, files = check.ledger, check.checkpoints, check.evidence_files
     if as_json:
         print_json({"ok": True, "entries": result.entries, "rows_checked": result.rows_checked,
-                    "derived_checked": result.derived_checked, "evidence_files": files})
+                    "derived_checked": result.derived_checked, "evidence_files": files,
+                    "checkpoints": signed.checkpoints, "keys": signed.keys,
+                    "log_id": signed.log_id, "signed_entries": signed.newest_size})
     else:
         click.echo(f"ledger OK: {result.entries} entries, {result.rows_checked} rows, "
                    f"{result.derived_checked} derived states and {files} evidence files "
                    "recomputed")
+        if signed.log_id:
+            click.echo(f"checkpoints OK: {signed.checkpoints} signed by {signed.keys} key(s) "
+                       f"of log {signed.log_id}; entries 1..{signed.newest_size} signed")
+        else:
+            click.echo("no signed checkpoints yet (`ceasefire checkpoint` makes the first)")
     return 0
 
 
