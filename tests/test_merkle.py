@@ -65,7 +65,7 @@ def test_every_proof_verifies_and_wrong_ones_fail(n: int) -> None:
 
 def test_roots_at_every_prefix() -> None:
     hashes = merkle.leaf_hashes(_data(70))
-    sizes = range(0, 71)
+    sizes = range(71)
     got = merkle.roots_at(hashes, sizes)
     for n in sizes:
         assert got[n] == merkle.root(hashes[:n]), n

@@ -12,8 +12,7 @@ from rich.table import Table
 
 from ceasefire import checkpoints
 from ceasefire import keys as svc
-from ceasefire.cli._common import console, json_option, open_workspace, print_json, \
-    workspace_option
+from ceasefire.cli._common import console, json_option, open_workspace, print_json, workspace_option
 
 
 @click.group()
