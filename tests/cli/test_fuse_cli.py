@@ -33,7 +33,7 @@ def test_fuse_json_then_incremental_then_rebuild(cli, workspace: Workspace) -> N
 
 
 def test_fuse_rejects_unknown_engine(cli, workspace: Workspace) -> None:
-    res = cli("fuse", "-w", workspace.root, "--engine", "dask")
+    res = cli("fuse", "-w", workspace.root, "--engine", "spark")
     assert res.exit_code == 2
 
 

@@ -13,9 +13,9 @@ from ceasefire.cli._common import (
     progress_bar,
     workspace_option,
 )
+from ceasefire.engines import engine_session  # registers --engine dask
+from ceasefire.services.assess import ENGINES
 from ceasefire.services.assess import assess as run_assess
-
-ENGINES = ("local",)
 
 
 @click.command()
@@ -23,21 +23,26 @@ ENGINES = ("local",)
 @click.option("--agreement", "agreement_id", required=True, help="Agreement id to assess.")
 @click.option("--as-if-in-force", is_flag=True,
               help="Scenario mode: assess a proposal as though it had come into force.")
-@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
-              help="Batch engine.")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="local",
+              show_default=True,
+              help="Batch engine: local, or dask (time blocks on dask.distributed: the "
+                   "[engine] scheduler of ceasefire.toml, else a LocalCluster); both give the "
+                   "same findings.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def assess(workspace: Path | None, agreement_id: str, as_if_in_force: bool, engine: str,
            quiet: bool, as_json: bool) -> None:
     """Attribute the window's incidents and make findings for every provision."""
-    with open_workspace(workspace) as ws, progress_bar(quiet or as_json) as progress:
+    with open_workspace(workspace) as ws, progress_bar(quiet or as_json) as progress, \
+            engine_session(ws, engine):
         task = progress.add_task(f"assess {agreement_id}", total=5)
 
         def step(description: str, done: int, total: int) -> None:
             progress.update(task, description=f"assess {agreement_id}: {description}",
                             completed=done, total=total)
 
-        result = run_assess(ws, agreement_id, as_if_in_force=as_if_in_force, progress=step)
+        result = run_assess(ws, agreement_id, as_if_in_force=as_if_in_force, progress=step,
+                            engine=engine)
     if as_json:
         print_json(result.__dict__)
         return

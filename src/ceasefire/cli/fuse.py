@@ -14,6 +14,7 @@ from ceasefire.cli._common import (
     progress_bar,
     workspace_option,
 )
+from ceasefire.engines import engine_session  # registers --engine dask
 from ceasefire.services.fusion import ENGINES, fuse_workspace
 
 
@@ -23,7 +24,10 @@ from ceasefire.services.fusion import ENGINES, fuse_workspace
               help="Start over: fuse every report again (after changing [scoring] or a "
                    "source's reliability). Default: incremental, only new reports.")
 @click.option("--engine", default="local", show_default=True,
-              type=click.Choice(sorted(ENGINES)), help="Batch engine that runs the fusion.")
+              type=click.Choice(sorted(ENGINES)),
+              help="Batch engine that runs the fusion: local, or dask (dask.distributed: "
+                   "the [engine] scheduler of ceasefire.toml, else a LocalCluster); "
+                   "both give the same incidents.")
 @json_option
 def fuse(workspace: Path | None, rebuild: bool, engine: str, as_json: bool) -> None:
     """Fuse reports into incidents: group the reports that describe one event, fuse its time
@@ -32,7 +36,8 @@ def fuse(workspace: Path | None, rebuild: bool, engine: str, as_json: bool) -> N
     Incremental by default: new reports attach to existing incidents, with the same result
     as fusing everything at once. Each run is recorded in the ledger.
     """
-    with open_workspace(workspace) as ws, progress_bar(quiet=False) as bar:
+    with open_workspace(workspace) as ws, progress_bar(quiet=False) as bar, \
+            engine_session(ws, engine):
         tasks: dict[str, TaskID] = {}
 
         def progress(phase: str, done: int, total: int) -> None:

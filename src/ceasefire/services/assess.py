@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -53,6 +53,16 @@ from ceasefire.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
 EARTH_RADIUS_KM = 6371.0088
+# Engines judge the window's incidents against the provisions (step 5); "local" runs the
+# core in process, others (Dask: ceasefire.engines.dask) must return the same findings.
+IncidentAssessor = Callable[[Agreement, Sequence[IncidentFacts],
+                             Mapping[str, BaseGeometry | None], ComplianceParams], list[Finding]]
+ENGINES: dict[str, IncidentAssessor] = {"local": assess_incidents}
+
+
+def register_engine(name: str, assessor: IncidentAssessor) -> None:
+    """Make another engine available to ``ceasefire assess --engine NAME``."""
+    ENGINES[name] = assessor
 
 
 @dataclass(frozen=True)
@@ -235,9 +245,12 @@ def finding_row(f: Finding, scenario: bool, now: str) -> dict[str, Any]:
 
 
 def assess(ws: Workspace, agreement_id: str, *, as_if_in_force: bool = False,
-           params: ComplianceParams | None = None, progress: Progress | None = None
-           ) -> AssessResult:
+           params: ComplianceParams | None = None, progress: Progress | None = None,
+           engine: str = "local") -> AssessResult:
     """Assess every incident of an agreement's window against its provisions."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (available: {', '.join(sorted(ENGINES))})",
+                         field="engine")
     stored = get_agreement(ws, agreement_id)
     agreement = stored.agreement
     if agreement.status == "proposed" and not as_if_in_force:
@@ -265,7 +278,7 @@ def assess(ws: Workspace, agreement_id: str, *, as_if_in_force: bool = False,
     facts = _facts(incidents, members, nearest_plant_km(lat, lon), line_km)
     zones, notes = resolve_zones(ws, agreement, agreement.window.start.date())
     step("findings", 3, 5)
-    findings = assess_incidents(agreement, facts, zones, params)
+    findings = ENGINES[engine](agreement, facts, zones, params)
     gains, gain_notes = territorial_gains(ws, agreement)
     findings += assess_gains(agreement, gains, params) + assess_commitments(agreement)
     notes += gain_notes
