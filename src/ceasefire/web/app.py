@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from ceasefire import __version__
-from ceasefire.web import errors, ogc, sse
+from ceasefire.web import dashboard, errors, ogc, sse
 from ceasefire.web.auth import gate
 from ceasefire.web.routes import (
     agreements,
@@ -80,4 +80,5 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
         app.include_router(module.router)
     app.include_router(sse.router)
     app.include_router(ogc.router)
+    dashboard.install(app)  # the web page at / (docs/dashboard.md)
     return app
