@@ -26,6 +26,7 @@ export class Filters {
     this.onChange = onChange;
     this.onLayer = onLayer;
     this.days = [];
+    this.since = null;  // the first day of the chosen agreement (main.js sets it)
     this.slider = $("#f-day");
     this.span = $("#f-span");
     this.category = $("#f-category");
@@ -102,7 +103,8 @@ export class Filters {
     const provision = this.provision.value;
     const day = this.day();
     const span = this.span.value;
-    const from = !day ? null : span === "day" ? day : span === "week" ? new Date(Date.parse(`${day}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10) : null;
+    const from = !day ? null : span === "day" ? day : span === "agreement" ? this.since
+      : span === "week" ? new Date(Date.parse(`${day}T00:00:00Z`) - 6 * DAY_MS).toISOString().slice(0, 10) : null;
     return (i) => {
       if (!bands.has(i.band)) return false;
       if (!parties.has(i.attributed_party || "none")) return false;

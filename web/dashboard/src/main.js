@@ -149,6 +149,7 @@ async function agreementChanged() {
   const provisions = [...new Set([...state.findings.values()].filter((f) => f.agreement_id === id).map((f) => f.provision_id))].sort();
   filters.setProvisions(provisions);
   const start = agreementStart();
+  filters.since = start;
   if (start) filters.setDay(start);
   refresh();
   await refreshGeo();
@@ -160,7 +161,8 @@ function refresh() {
   state.visible = [...state.incidents.values()].filter(keep);
   mapView.setIncidents(filters.layerOn("incidents") ? state.visible : []);
   $("#f-count").textContent = t("count", { n: state.visible.length, total: state.incidents.size });
-  const top = [...state.visible].sort((a, b) => (BAND[a.band]?.rank ?? 9) - (BAND[b.band]?.rank ?? 9) || b.confidence - a.confidence).slice(0, LIST_MAX);
+  const top = [...state.visible].sort((a, b) => (BAND[a.band]?.rank ?? 9) - (BAND[b.band]?.rank ?? 9)
+    || b.confidence - a.confidence || (a.time_start < b.time_start ? 1 : a.time_start > b.time_start ? -1 : 0)).slice(0, LIST_MAX);
   fill($("#incident-list"), top.map((i) => h("li", {},
     h("button", { type: "button", class: "incident-item", dataset: { id: i.incident_id }, onclick: () => selectIncident(i.incident_id, true) },
       bandSwatch(i.band), ` ${t(`cat.${i.category}`)} · ${i.time_start.slice(0, 16).replace("T", " ")} · ${pct(i.confidence)}${i.attributed_party ? ` · ${i.attributed_party}` : ""}`))),
@@ -226,6 +228,9 @@ const live = new Live({
 
 // -- boot ---------------------------------------------------------------------------------
 const mapView = createMap("map", { onSelect: (id) => selectIncident(id) });
+// ?at=lon,lat,zoom opens the map there (links to a place; the README's screenshot)
+const at = new URLSearchParams(location.search).get("at")?.split(",").map(Number);
+if (at && at.length === 3 && at.every(Number.isFinite)) mapView.goTo(at[0], at[1], at[2]);
 const filters = new Filters(() => refresh(), (layer, on) => {
   mapView.setVisible(layer, on);
   if (layer === "incidents") refresh();

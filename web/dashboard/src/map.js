@@ -123,6 +123,10 @@ export function createMap(target, { onSelect }) {
       const f = id && points.getFeatureById(id);
       if (f && center) map.getView().animate({ center: f.getGeometry().getCoordinates(), zoom: Math.max(map.getView().getZoom(), 9), duration: 300 });
     },
+    goTo(lon, lat, zoom) {
+      map.getView().setCenter(fromLonLat([lon, lat]));
+      map.getView().setZoom(zoom);
+    },
     relabel() {
       base.changed();
     },
