@@ -28,6 +28,7 @@ engine call outside a session opens a LocalCluster for that call only.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,8 @@ class RunStats:
     block_reports: int      # reports summed over blocks (overlap counts twice)
     reports: int
     rest: int = 0           # reports fused in one piece after the blocks
+    worker_cpu_s: float = 0.0  # CPU seconds spent in the blocks, summed over workers
+    seconds: tuple[tuple[str, float], ...] = ()  # wall time of each phase
 
 
 class DaskSession:
@@ -159,9 +162,11 @@ def _current() -> Iterator[DaskSession]:
 
 # -- fusion -----------------------------------------------------------------------------------
 def _run_block(payload: tuple[ReportArrays, np.ndarray | None, np.ndarray, np.ndarray],
-               profile: ScoringProfile) -> BlockResult:
+               profile: ScoringProfile) -> tuple[BlockResult, float]:
+    """On a worker: one block, and the CPU seconds it took."""
     block, previous, safe, core = payload
-    return fuse_block(block, previous, profile, safe, core)
+    cpu = time.process_time()
+    return fuse_block(block, previous, profile, safe, core), time.process_time() - cpu
 
 
 def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray | None,
@@ -172,26 +177,35 @@ def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray
     from dask.distributed import as_completed
 
     n = len(arrays)
+    clock = [("start", time.perf_counter())]
     workers = on.workers()
     time_blocks = on.options.time_blocks or max(2 * workers,
                                                   math.ceil(n / REPORTS_PER_BLOCK))
     cut = plan(arrays, profile, time_blocks=time_blocks, lat_blocks=on.options.lat_blocks,
                halo=on.options.halo)
     prev = None if previous is None else np.asarray(previous, dtype=np.int64)[cut.order]
+    clock.append(("plan", time.perf_counter()))
     payloads = [(cut.arrays.take(members), None if prev is None else prev[members], safe, core)
                 for members, safe, core in zip(cut.blocks, cut.safe, cut.core, strict=True)]
     scattered = on.client.scatter(payloads, hash=False)
     profile_f = on.client.scatter(profile, broadcast=True, hash=False)
     futures = [on.client.submit(_run_block, p, profile_f, pure=False) for p in scattered]
+    clock.append(("ship", time.perf_counter()))
     results: list[BlockResult] = []
+    worker_cpu = 0.0
     for done, future in enumerate(as_completed(futures, loop=on.client.loop), start=1):
-        results.append(future.result())
+        result, cpu = future.result()
+        results.append(result)
+        worker_cpu += cpu
         if progress:
             progress("dask: fusing blocks", done, len(futures))
+    clock.append(("blocks", time.perf_counter()))
     anchor_pos, pairs = stitch(n, results)
     rest, rest_pairs = fuse_rest(cut.arrays, prev, anchor_pos, profile)
+    clock.append(("stitch", time.perf_counter()))
     last_run = RunStats("fuse", on.address, workers, len(cut.blocks),
-                        sum(len(b) for b in cut.blocks), n, rest)
+                        sum(len(b) for b in cut.blocks), n, rest, worker_cpu,
+                        tuple((name, t - clock[i][1]) for i, (name, t) in enumerate(clock[1:])))
     return _result(cut.order, anchor_pos, pairs + rest_pairs)
 
 
