@@ -299,3 +299,23 @@ def test_ukrainian_interface(world: World, session: Session) -> None:
     page.wait_for_selector("body[data-ready=true]", state="attached")
     assert page.text_content(".tab[data-view=report]") == "Звіт"
     session.shot("uk")
+
+
+def test_live_update_shows_a_new_incident(world: World, session: Session) -> None:
+    """A report fused by another process appears on the open page through the SSE stream."""
+    import httpx
+
+    from ceasefire.services.fusion import fuse_workspace
+    from tests.web.conftest import report
+
+    page = session.open()
+    session.login(world.tokens["analyst"])
+    expect(page.locator("#live")).to_have_text("live")
+    r = httpx.post(f"{session.server.url}/api/v1/reports", headers=world.headers("monitor"),
+                   json=report("live-1", lat=46.6, lon=32.6, category="airstrike"))
+    assert r.status_code == 201, r.text
+    fuse_workspace(world.ws)  # what `ceasefire fuse` does in another process
+    expect(page.locator("#f-count")).to_have_text(re.compile(r"^4 of 4 "))
+    new = [i for i in world.ws.store.select("incidents") if i["category"] == "airstrike"]
+    assert len(new) == 1
+    expect(page.locator(f".incident-item[data-id='{new[0]['incident_id']}']")).to_have_count(1)
