@@ -16,45 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import bundle_format, checkpoints, keys
+from ceasefire import bundle_format, keys, record
 from ceasefire.bundle import write_bundle
 from ceasefire.bundle_check import check_bundle
 from ceasefire.bundle_format import dump_json, read_zip, write_zip
 from ceasefire.errors import CeasefireError, InputError, LedgerError, NotFound
-from ceasefire.formats.registry import get_reader
-from ceasefire.services import agreements, assess, evidence, findings, fusion, ingest, sources
+from ceasefire.services import findings
 from ceasefire.workspace import Workspace
-from tests.conftest import EXAMPLES, TEST_DATA
-
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-EXTRA = """report_id,source_id,observed_at,time_uncertainty_min,lat,lon,location_uncertainty_m,\
-place,category,perpetrator,target_class,weapon_class,count,credibility,text
-k-1,smm,2025-04-20T06:20:00+03:00,10,47.8390,35.1400,300,,drone_strike,RU,energy,drone,1,2,\
-"Patrol saw the drone hit the substation; formula =HYPERLINK(""x"")"
-"""
-
-
-def _finding(ws: Workspace, tmp: Path) -> str:
-    """Ingest, fuse and assess the Easter truce; return the finding with two reports."""
-    sources.add_sources_file(ws, TEST_DATA / "ingest" / "sources.csv")
-    reader = get_reader("canonical")
-    ingest.ingest_file(ws, TEST_DATA / "ingest" / "mixed_reports.csv", reader)
-    extra = tmp / "extra.csv"
-    extra.write_text(EXTRA)
-    ingest.ingest_file(ws, extra, reader)
-    fusion.fuse_workspace(ws)
-    agreements.add_agreement(ws, EXAMPLES / "agreements" / "easter_truce_2025.yaml")
-    assess.assess(ws, "easter-truce-2025")
-    best = max(ws.store.select("findings"), key=lambda f: f["probability"])
-    incident = next(ws.store.select("incidents", {"incident_id": best["incident_id"]}))
-    assert incident["n_reports"] == 2
-    report = next(ws.store.select("incident_reports", {"incident_id": best["incident_id"]}))
-    row = next(ws.store.select("reports", {"rid": report["rid"]}))
-    evidence.store_upload(ws, io.BytesIO(PNG), source_id=row["source_id"],
-                          report_id=row["report_id"], filename="photo.png", actor="ana")
-    findings.act(ws, best["finding_id"], "confirm", actor="ana", role="analyst",
-                 note="two sources agree")
-    return str(best["finding_id"])
+from tests.ledger_data import assessed_finding as _finding
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +177,7 @@ def test_bundle_signs_a_new_checkpoint_when_needed(workspace: Workspace, tmp_pat
     assert summary.checkpoint_size == workspace.store.count("ledger")
     report = check_bundle((tmp_path / "b.zip").read_bytes())
     assert report.entries == summary.entries
-    assert checkpoints.verify_record(workspace).checkpoints.checkpoints == 2
+    assert record.verify_record(workspace).checkpoints.checkpoints == 2
     with pytest.raises(NotFound):
         write_bundle(workspace, "no-such-finding", tmp_path / "c.zip")
 

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from ceasefire import checkpoints, keys, ledger, merkle
+from ceasefire import checkpoints, keys, ledger, merkle, record
 from ceasefire.errors import InputError, LedgerError
 from ceasefire.workspace import Workspace
 
@@ -44,7 +44,7 @@ def test_first_checkpoint_creates_a_private_key_only_the_owner_can_read(
     assert keys.verify_signature(keys.active(workspace.store)["public_key"],  # type: ignore[index]
                                  row["statement"].encode(), row["signature"])
     assert checkpoints.create(workspace) == row  # nothing new to sign: same checkpoint
-    result = checkpoints.verify_record(workspace)
+    result = record.verify_record(workspace)
     assert result.checkpoints.checkpoints == 1 and result.checkpoints.log_id == kid
 
 
@@ -52,8 +52,8 @@ def test_automatic_checkpoint_every_n_entries(workspace: Workspace) -> None:
     keys.init_key(workspace)
     _add(workspace, 2 * checkpoints.EVERY)
     sizes = sorted(r["tree_size"] for r in workspace.store.select("checkpoints"))
-    assert sizes == [checkpoints.EVERY, 2 * checkpoints.EVERY]
-    assert checkpoints.verify_record(workspace).checkpoints.newest_size == 2 * checkpoints.EVERY
+    assert sizes == [1, checkpoints.EVERY, 2 * checkpoints.EVERY]  # 1: the key's own entry
+    assert record.verify_record(workspace).checkpoints.newest_size == 2 * checkpoints.EVERY
 
 
 def test_no_automatic_checkpoints_without_a_key(workspace: Workspace) -> None:
@@ -71,8 +71,8 @@ def test_rotation_keeps_old_checkpoints_verifiable(workspace: Workspace) -> None
     _add(workspace, 2, 10)
     latest = checkpoints.create(workspace)
     assert latest["key_id"] == new
-    result = checkpoints.verify_record(workspace).checkpoints
-    assert result.keys == 2 and result.log_id == old and result.checkpoints == 2
+    result = record.verify_record(workspace).checkpoints
+    assert result.keys == 2 and result.log_id == old and result.checkpoints == 3
     chain = keys.chain(workspace.store)
     assert chain is not None and chain.order == [old, new]
 
@@ -95,7 +95,7 @@ def _signed(ws: Workspace) -> dict[str, object]:
 
 def _fails(ws: Workspace, seq: int | None = None, match: str = "") -> LedgerError:
     with pytest.raises(LedgerError, match=match) as info:
-        checkpoints.verify_record(Workspace.open(ws.root))
+        record.verify_record(Workspace.open(ws.root))
     if seq is not None:
         assert info.value.seq == seq, info.value
     return info.value

@@ -37,6 +37,7 @@ from ceasefire.bundle_format import (
     write_zip,
 )
 from ceasefire.errors import LedgerError
+from ceasefire.record import breakdown_reports
 
 _STATEMENT = re.compile(r"ceasefire checkpoint v1\nlog: ([0-9a-f]{16})\nsize: ([1-9][0-9]*)\n"
                         r"root: ([0-9a-f]{64})\ntime: ([0-9TZ:.+-]+)\nkey: ([0-9a-f]{16})\n")
@@ -240,7 +241,7 @@ def _check_links(rows: dict[str, list[dict[str, Any]]], finding_id: str,
                  == len(reports), "the incident's reports are not all here")
         gids = {f"{r['source_id']}:{r['report_id']}" for r in reports}
         _require(len(gids) == len(reports), "a report appears twice")
-        named = _breakdown_reports(incident["breakdown"])
+        named = breakdown_reports(incident["breakdown"])
         _require(named is None or named == gids, "the reports are not the ones the incident's "
                  "breakdown names")
     _require({s["source_id"] for s in rows.get("sources", [])}
@@ -256,16 +257,3 @@ def _check_links(rows: dict[str, list[dict[str, Any]]], finding_id: str,
         _require(sha in sizes and hashlib.sha256(data).hexdigest() == sha
                  and len(data) == sizes[sha], f"{name} is not an evidence file of these reports")
     return len(shipped)
-
-
-def _breakdown_reports(text: Any) -> set[str] | None:
-    """The report ids an incident's confidence breakdown names (None: it names none)."""
-    import json
-
-    try:
-        groups = json.loads(text).get("groups")
-    except (ValueError, AttributeError, TypeError):
-        return None
-    if not isinstance(groups, list):
-        return None
-    return {r["report"] for g in groups for r in g.get("reports", [])}

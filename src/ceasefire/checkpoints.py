@@ -70,10 +70,10 @@ def create(ws: Workspace) -> dict[str, Any]:
         if private is None:
             raise InputError(f"the private key of {row['key_id']} is not in "
                              f"{keys.keys_dir(ws)}: this workspace cannot sign", field="keys")
-        return _sign(store, private, row["key_id"])
+        return sign(store, private, row["key_id"])
 
 
-def _sign(store: Store, private: Any, key_id: str) -> dict[str, Any]:
+def sign(store: Store, private: Any, key_id: str) -> dict[str, Any]:
     hashes = entry_hashes(store)
     size = len(hashes)
     for existing in store.select(TABLE, {"tree_size": size, "key_id": key_id}):
@@ -103,7 +103,7 @@ def attach(ws: Workspace, store: Store) -> None:
         row = keys.active(store_)
         private = keys.load_private(ws, row["key_id"]) if row else None
         if row is not None and private is not None:
-            _sign(store_, private, row["key_id"])
+            sign(store_, private, row["key_id"])
 
     ledger.on_append(store, every_n)
 
@@ -183,6 +183,10 @@ def verify_checkpoints(store: Store, ws: Workspace | None = None) -> CheckpointR
                 for h in leaves_of(authentic):
                     tree.append(h)
         verified.add(size)
+    for kid in chain.order:
+        if not any(r["key_id"] == kid and r["tree_size"] >= chain.from_seq[kid] for r in rows):
+            raise LedgerError(f"key {kid} signed no checkpoint, yet each key signs one as it is "
+                              "introduced: checkpoints were deleted", seq=chain.from_seq[kid])
     _check_cadence(store, ws, chain, {r["tree_size"] for r in rows}, len(current))
     return CheckpointResult(len(rows), len(chain.order), chain.log_id, len(authentic))
 
@@ -204,32 +208,3 @@ def _check_cadence(store: Store, ws: Workspace | None, chain: keys.KeyChain,
         if n not in present:
             raise LedgerError(f"the automatic checkpoint of entry {n} is missing (deleted?)",
                               seq=n)
-
-
-@dataclass(frozen=True)
-class RecordCheck:
-    ledger: ledger.VerifyResult
-    checkpoints: CheckpointResult
-    evidence_files: int
-
-
-def verify_record(ws: Workspace) -> RecordCheck:
-    """Everything ``ceasefire verify`` checks; on failure raise the error naming the
-    earliest bad entry (a rewritten chain is caught by the checkpoints, an edited row by
-    the chain, whichever comes first in the ledger)."""
-    from ceasefire.services.evidence import verify_evidence_files
-
-    errors: list[LedgerError] = []
-    result = checked = None
-    try:
-        result = ledger.verify(ws.store)
-    except LedgerError as exc:
-        errors.append(exc)
-    try:
-        checked = verify_checkpoints(ws.store, ws)
-    except LedgerError as exc:
-        errors.append(exc)
-    if errors:
-        raise min(errors, key=lambda e: (e.seq is None, e.seq or 0))
-    assert result is not None and checked is not None
-    return RecordCheck(result, checked, verify_evidence_files(ws))

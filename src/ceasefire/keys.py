@@ -206,9 +206,20 @@ def init_key(ws: Workspace) -> str:
     kid = _save(ws, key)
     row = {"key_id": kid, "public_key": public_hex(key), "created_at": now(),
            "previous_key": None, "statement": None, "signature": None}
-    ledger.record(ws.store, actor=ws.actor, action="keys.init", rows={TABLE: [row]},
-                  note={"key_id": kid})
+    _introduce(ws, key, kid, "keys.init", row, {"key_id": kid})
     return kid
+
+
+def _introduce(ws: Workspace, key: Ed25519PrivateKey, kid: str, action: str,
+               row: dict[str, Any], note: dict[str, Any]) -> None:
+    """Record a new key and, in the same transaction, its first checkpoint (covering its
+    own entry): every key of the chain has signed at least once, so removing all
+    checkpoints is seen by ``verify``."""
+    from ceasefire import checkpoints
+
+    with ws.store.transaction():
+        ledger.record(ws.store, actor=ws.actor, action=action, rows={TABLE: [row]}, note=note)
+        checkpoints.sign(ws.store, key, kid)
 
 
 def rotate(ws: Workspace) -> tuple[str, str]:
@@ -239,8 +250,7 @@ def rotate(ws: Workspace) -> tuple[str, str]:
     row = {"key_id": new_id, "public_key": new_pub, "created_at": time,
            "previous_key": old_id, "statement": statement,
            "signature": old_key.sign(statement.encode("utf-8")).hex()}
-    ledger.record(ws.store, actor=ws.actor, action="keys.rotate", rows={TABLE: [row]},
-                  note={"old": old_id, "new": new_id})
+    _introduce(ws, new_key, new_id, "keys.rotate", row, {"old": old_id, "new": new_id})
     (keys_dir(ws) / f"{old_id}.key").unlink(missing_ok=True)
     return old_id, new_id
 

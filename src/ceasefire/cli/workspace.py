@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ceasefire.checkpoints import verify_record
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.errors import LedgerError
+from ceasefire.record import verify_record
 from ceasefire.workspace import Workspace
 
 
