@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from ceasefire import __version__
-from ceasefire.web import dashboard, errors, ogc, sse
+from ceasefire.web import dashboard, errors, ogc, security, sse
 from ceasefire.web.auth import gate
 from ceasefire.web.routes import (
     agreements,
@@ -57,6 +57,7 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        security.redact_logs()  # after the server has set up its log handlers
         if watch:
             app.state.events.start()
         try:
@@ -71,6 +72,7 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
     app.state.max_upload_bytes = max_upload_bytes
     app.state.events = sse.Watcher(workspace, poll_s=poll_s)
     errors.install(app)
+    security.install(app)
 
     @app.get("/api/v1/me", tags=["auth"], summary="Who the token belongs to")
     def me(principal: Principal = Depends(gate("me"))) -> dict[str, Any]:

@@ -14,6 +14,7 @@ reports ...) is the route's job, told by the principal's role and party.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi import Depends, Request
@@ -21,10 +22,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ceasefire.errors import AccessDenied
 from ceasefire.web.access import endpoint
-from ceasefire.web.errors import Unauthenticated
+from ceasefire.web.errors import QueryError, RateLimited, Unauthenticated
 from ceasefire.web.users import Principal, authenticate
 from ceasefire.workspace import Workspace
 
+_TOKEN_IN_URL = re.compile(r"^/api/v1/(events|alerts/[^/]+/atom)$")
 _bearer = HTTPBearer(auto_error=False, description="a token from `ceasefire users token NAME`")
 
 
@@ -38,11 +40,25 @@ def current_principal(request: Request,
                       ) -> Principal:
     """The caller: a user from the bearer token, or anonymous (public)."""
     token = credentials.credentials if credentials is not None else None
-    if token is None:
-        # feed readers cannot send headers: an Atom URL may carry ?access_token=
-        token = request.query_params.get("access_token")
+    if token is None and "access_token" in request.query_params:
+        # feed readers and EventSource cannot send headers: only their GET URLs may carry
+        # ?access_token= (a token in a URL reaches logs and histories: see docs/security.md)
+        if request.method != "GET" or not _TOKEN_IN_URL.search(request.url.path):
+            raise QueryError("access_token is accepted only by the event stream and Atom "
+                             "feeds; send `Authorization: Bearer <token>`",
+                             field="access_token")
+        token = request.query_params["access_token"]
+    limiter = getattr(request.app.state, "auth_limiter", None)
+    client = request.client.host if request.client is not None else "unknown"
+    if token and limiter is not None:
+        wait = limiter.retry_after(client)
+        if wait is not None:
+            raise RateLimited(f"too many invalid tokens from this client: try again in "
+                              f"{wait} s", wait)
     principal = authenticate(workspace_of(request).store, token)
     if principal is None:
+        if limiter is not None:
+            limiter.failed(client)
         raise Unauthenticated("invalid or revoked token")
     return principal
 

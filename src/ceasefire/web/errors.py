@@ -16,6 +16,7 @@ Unauthenticated               401      unauthenticated
 AccessDenied                  403      forbidden
 NotFound                      404      not_found
 Conflict                      409      conflict
+RateLimited                   429      too_many_requests (+ Retry-After)
 PayloadTooLarge               413      payload_too_large
 UnsupportedMedia              415      unsupported_media_type
 InputError (bad body)         422      input_error
@@ -66,9 +67,18 @@ class Conflict(CeasefireError):
     """The request contradicts what is stored (an idempotency key reused with another body)."""
 
 
+class RateLimited(AccessDenied):
+    """Too many failed attempts from one client (429 with ``Retry-After``)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 _HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-               413: "payload_too_large", 415: "unsupported_media_type", 422: "input_error"}
+               413: "payload_too_large", 415: "unsupported_media_type", 422: "input_error",
+               429: "too_many_requests"}
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -88,6 +98,7 @@ def status_of(exc: CeasefireError) -> tuple[int, str]:
     for cls, status, code in (
         (QueryError, 400, "bad_request"), (PayloadTooLarge, 413, "payload_too_large"),
         (UnsupportedMedia, 415, "unsupported_media_type"), (InputError, 422, "input_error"),
+        (RateLimited, 429, "too_many_requests"),
         (Unauthenticated, 401, "unauthenticated"), (AccessDenied, 403, "forbidden"),
         (NotFound, 404, "not_found"), (Conflict, 409, "conflict"),
         (LedgerError, 500, "ledger_error"), (StoreError, 503, "store_error"),
@@ -106,8 +117,12 @@ def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
         field = exc.problems[0].field if exc.problems else None
         message = "; ".join(p.message if p.file is None else str(p) for p in exc.problems)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     if status >= 500:
+        # the details (paths, SQL, database host) go to the server log, not to the client
         log.error("%s %s: %s", request.method, request.url.path, message)
+        message, field = "the server failed (the details are in the server log)", None
     return error_response(status, code, message, field, headers)
 
 
