@@ -63,7 +63,7 @@ def dask_cluster() -> Iterator[object]:
     """A LocalCluster of 2 worker processes for the session."""
     distributed = pytest.importorskip("dask.distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
     try:
         yield cluster
     finally:

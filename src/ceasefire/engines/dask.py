@@ -101,7 +101,7 @@ class DaskSession:
 
             self.cluster = LocalCluster(
                 n_workers=options.n_workers, threads_per_worker=options.threads_per_worker,
-                processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+                processes=True, dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = Client(self.cluster, set_as_default=False)
 
     @property
