@@ -19,10 +19,8 @@ Canonical encoding (stable across backends and versions): a row is its values in
 column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))``; text is
 UTF-8 with ``\\`` and U+001F escaped; bytes are lowercase hex. A row set's digest is SHA-256
 over ``table\\n`` followed by the sorted row encodings joined by ``\\n``, tables in name order.
-Merkle roots (:mod:`ceasefire.merkle`) let one row be proven without the others: an entry
-that writes rows records ``{"merkle": {table: {"size", "root"}}}`` in its note, and a
-derived-state record carries ``size`` and ``root`` beside its ``hash``. Signed checkpoints
-over the entries are in :mod:`ceasefire.checkpoints`; docs/ledger.md describes it all.
+Notes also carry Merkle roots of the rows written (``merkle``) and of derived states, so one
+row can be proven alone; checkpoints.py signs the entries. See docs/ledger.md.
 
 Writing: :func:`record` writes a few row sets and their entry at once; :func:`batch` opens
 one entry for a long write (ingest of a large file) whose rows arrive in chunks, as dicts
@@ -245,8 +243,7 @@ _ON_APPEND: weakref.WeakKeyDictionary[Any, list[AppendHook]] = weakref.WeakKeyDi
 
 
 def on_append(store: Store, hook: AppendHook) -> None:
-    """Call ``hook(store, entry)`` inside the write transaction after each new entry on
-    ``store`` (automatic signed checkpoints hook in here)."""
+    """Call ``hook(store, entry)`` after each new entry on ``store``, in its transaction."""
     _ON_APPEND.setdefault(store, []).append(hook)
 
 
@@ -269,8 +266,7 @@ def batch(store: Store, *, actor: str, action: str, note: Mapping[str, Any] | No
         if skip_if_empty and open_batch.rows_written == 0:
             return
         payload = _digest_encoded(open_batch._encoded)
-        roots = {t: _root_note(enc) for t, enc in sorted(open_batch._encoded.items()) if enc}
-        if roots:
+        if roots := {t: _root_note(e) for t, e in sorted(open_batch._encoded.items()) if e}:
             open_batch.note["merkle"] = roots
         time = datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
         note_text = canonical_json(open_batch.note)
@@ -383,8 +379,8 @@ def verify(store: Store) -> VerifyResult:
             newest[canonical_json([record_["table"], record_["where"]])] = (entry, record_)
     for entry, record_ in newest.values():
         current = derived_state(store, record_["table"], record_["where"])
-        if current["hash"] != record_["hash"] or \
-                current["root"] != record_.get("root", current["root"]):
+        if (current["hash"], current["root"]) != (record_["hash"], record_.get("root",
+                                                                          current["root"])):
             raise LedgerError(
                 f"entry {entry.seq} ({entry.action}): {record_['table']} "
                 f"{canonical_json(record_['where'])} no longer matches what was recorded",
