@@ -213,7 +213,17 @@ function listKeys(event) {
 // -- live ---------------------------------------------------------------------------------
 const liveChanged = debounce(() => refresh(), 500);
 const live = new Live({
-  onIncident: (inc) => { state.incidents.set(inc.incident_id, inc); liveChanged(); },
+  onIncident: (inc) => {
+    state.incidents.set(inc.incident_id, inc);
+    const day = dayOf(inc.time_start);
+    const last = filters.days[filters.days.length - 1];
+    if (last && day > last) {  // a newer day: the slider grows; one kept at the end follows
+      const current = filters.day();
+      filters.setDays(filters.days[0], day);
+      if (current !== last) filters.setDay(current);
+    }
+    liveChanged();
+  },
   onFinding: (f) => {
     state.findings.set(f.finding_id, f);
     indexFindings();

@@ -8,7 +8,10 @@ const CACHE = `ceasefire-shell-${__BUILD_ID__}`;
 const SHELL = ["/", "/static/build/app.js", "/static/build/app.css", "/basemap.geojson"];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  // cache: "reload" skips the HTTP cache, so a new build never keeps an old file
+  event.waitUntil(caches.open(CACHE)
+    .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" }))))
+    .then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
@@ -25,9 +28,14 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   const path = event.request.mode === "navigate" && url.pathname === "/" ? "/" : url.pathname;
   if (!SHELL.includes(path)) return;
-  // network first (a new build shows at once when online), the kept copy when offline
+  // the page: network first (a new build shows at once when online), the kept copy offline;
+  // the bundle and the base map belong to this build (the cache is named by it): kept copy first
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
+    if (path !== "/") {
+      const kept = await cache.match(path);
+      if (kept) return kept;
+    }
     try {
       const response = await fetch(event.request);
       if (response.ok) await cache.put(path, response.clone());
