@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from ceasefire import __version__
-from ceasefire.web import dashboard, errors, ogc, security, sse
+from ceasefire.web import api_docs, dashboard, errors, ogc, security, sse
 from ceasefire.web.auth import gate
 from ceasefire.web.routes import (
     agreements,
@@ -66,7 +66,8 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
             app.state.events.stop()
 
     app = FastAPI(title="ceasefire", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
+                  swagger_ui_oauth2_redirect_url=None)
     app.state.workspace = workspace
     app.state.write_lock = threading.RLock()
     app.state.max_upload_bytes = max_upload_bytes
@@ -83,4 +84,5 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
     app.include_router(sse.router)
     app.include_router(ogc.router)
     dashboard.install(app)  # the web page at / (docs/dashboard.md)
+    api_docs.install(app)  # /docs, served from this host
     return app

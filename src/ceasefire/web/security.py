@@ -7,8 +7,8 @@
   leaks through a Referer), ``Cache-Control: no-store`` on answers to authenticated
   requests (a shared cache must not keep one role's view), and HSTS when the request came
   over TLS (directly, or through a trusted proxy's ``X-Forwarded-Proto``, which uvicorn
-  honours for ``--forwarded-allow-ips``). FastAPI's ``/docs`` page loads Swagger UI from a
-  CDN, so that one page gets a policy that allows exactly that (docs/security.md).
+  honours for ``--forwarded-allow-ips``). The ``/docs`` page (Swagger UI, served from this
+  host) gets the same policy plus its one inline start-up script.
 * **Cross-site request refusal** (:class:`SecurityHeaders` too): a state-changing request
   (POST, PUT, PATCH, DELETE) whose ``Origin`` names another host, or whose
   ``Sec-Fetch-Site`` is ``cross-site``, is refused with 403. The API authenticates with a
@@ -49,11 +49,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; worker-src 'self' blob:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-# Swagger UI as FastAPI serves it: two CDN files and one inline start-up script
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: "
-            "https://fastapi.tiangolo.com; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+# /docs: Swagger UI's files are served from this host (web/api_docs.py); FastAPI starts it
+# with one inline script, and its schema viewer shows data: images
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 HSTS = "max-age=31536000; includeSubDomains"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY = 64 * (1 << 20)
