@@ -13,9 +13,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
-from ceasefire.config import CONFIG_FILE, DEFAULT_DATABASE, Settings, WorkspaceSettings, \
-    load_settings, render_settings
+from ceasefire.config import (
+    CONFIG_FILE,
+    DEFAULT_DATABASE,
+    Settings,
+    WorkspaceSettings,
+    load_settings,
+    render_settings,
+)
 from ceasefire.errors import WorkspaceError
 from ceasefire.fsutil import write_text_atomic
 from ceasefire.store.base import Store, open_store
@@ -116,7 +123,7 @@ class Workspace:
             self._store.close()
             self._store = None
 
-    def __enter__(self) -> Workspace:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -43,9 +43,9 @@ def _agreement(*provisions, zones=()) -> Agreement:  # type: ignore[no-untyped-d
 
 def _incident(**kw) -> IncidentFacts:  # type: ignore[no-untyped-def]
     t = datetime(2025, 4, 20, 12, 0, tzinfo=UTC).timestamp()
-    base = dict(incident_id="i1", t_start=t - 600, t_end=t + 600, lat=48.0, lon=37.8,
-                uncertainty_m=1000.0, category="shelling", p_real=0.95,
-                attributed_party="RU", attribution_probability=0.9)
+    base = {"incident_id": "i1", "t_start": t - 600, "t_end": t + 600, "lat": 48.0,
+            "lon": 37.8, "uncertainty_m": 1000.0, "category": "shelling", "p_real": 0.95,
+            "attributed_party": "RU", "attribution_probability": 0.9}
     base.update(kw)
     return IncidentFacts(**base)  # type: ignore[arg-type]
 

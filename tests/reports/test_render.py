@@ -8,7 +8,13 @@ from pathlib import Path
 from shapely.geometry import LineString, box
 
 from ceasefire.reports.model import (
-    ClaimLine, CountRow, CountTable, DataSource, MapLayers, MissionReport, NotableIncident,
+    ClaimLine,
+    CountRow,
+    CountTable,
+    DataSource,
+    MapLayers,
+    MissionReport,
+    NotableIncident,
     SourceLine,
 )
 from ceasefire.reports.render import write_report

@@ -58,7 +58,7 @@ def test_insert_conflict_modes(store: Store) -> None:
 
 def test_conditions(store: Store) -> None:
     store.insert("sources", [_source(i, reliability="ABCDEF"[i % 6]) for i in range(12)])
-    ids = lambda where: sorted(r["source_id"] for r in store.select("sources", where))  # noqa: E731
+    ids = lambda where: sorted(r["source_id"] for r in store.select("sources", where))
     assert ids({"reliability": In(["A", "B"])}) == ["s0", "s1", "s6", "s7"]
     assert len(ids({"source_id": Ne("s1")})) == 11
     assert ids({"name": Like("SOURCE 1")}) == ["s1", "s10", "s11"]
@@ -88,20 +88,18 @@ def test_update_and_delete(store: Store) -> None:
 
 
 def test_transaction_rolls_back_everything(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.insert("sources", [_source(1)])
-            with store.transaction():  # nested blocks join the outer one
-                store.insert("sources", [_source(2)])
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert("sources", [_source(1)])
+        with store.transaction():  # nested blocks join the outer one
+            store.insert("sources", [_source(2)])
+        raise RuntimeError("boom")
     assert store.count("sources") == 0
 
 
 def test_failed_insert_inside_transaction_leaves_nothing(store: Store) -> None:
-    with pytest.raises(StoreError):
-        with store.transaction():
-            store.insert("sources", [_source(1)])
-            store.insert("sources", [_source(1)])
+    with pytest.raises(StoreError), store.transaction():
+        store.insert("sources", [_source(1)])
+        store.insert("sources", [_source(1)])
     assert store.count("sources") == 0
 
 

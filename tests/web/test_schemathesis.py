@@ -17,13 +17,13 @@ import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from ceasefire.web.app import create_app  # noqa: E402
-from ceasefire.web.security import AuthLimiter  # noqa: E402
-from ceasefire.workspace import Workspace  # noqa: E402
-from tests.web.conftest import World  # noqa: E402
+from ceasefire.web.app import create_app
+from ceasefire.web.security import AuthLimiter
+from ceasefire.workspace import Workspace
+from tests.web.conftest import World
 
 ROLES = ("admin", "liaison", None)
 EXAMPLES = 25

@@ -46,8 +46,8 @@ def to_html(report: MissionReport, pngs: dict[str, bytes] | None = None) -> str:
 def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
     r = report
     out = [f"# {r.title}", "",
-           f"{r.agreement_title} (`{r.agreement_id}`, {r.agreement_status}), window {r.window}. "
-           f"Period {r.period_from} to {r.period_to}; generated {r.generated_at}.", "",
+           (f"{r.agreement_title} (`{r.agreement_id}`, {r.agreement_status}), window {r.window}. "
+            f"Period {r.period_from} to {r.period_to}; generated {r.generated_at}."), "",
            "## Summary", ""]
     out += [f"- **{k}**: {v}" for k, v in r.summary.items()]
     out += ["", "## Violations", ""]
@@ -81,8 +81,8 @@ def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
     out += ["", "### Data sources and licences", ""]
     out += [f"- **{d.name}**: {d.licence}. {d.attribution}" for d in r.data_sources]
     out += ["", "## Verification", "",
-            f"Built on ledger entry {r.ledger_seq}, hash `{r.ledger_hash}` "
-            "(check with `ceasefire verify`).", ""]
+            (f"Built on ledger entry {r.ledger_seq}, hash `{r.ledger_hash}` "
+             "(check with `ceasefire verify`)."), ""]
     return "\n".join(out)
 
 

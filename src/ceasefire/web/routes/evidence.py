@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from ceasefire.errors import NotFound
-from ceasefire.store.conditions import In
 from ceasefire.services import evidence
+from ceasefire.store.conditions import In
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.users import Principal
 from ceasefire.web.views import get_report, own_reports_where
