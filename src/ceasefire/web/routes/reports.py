@@ -91,7 +91,11 @@ def reports_get(report_gid: str, ws: Workspace = Depends(workspace_of),
 def _idempotent(request: Request, ws: Workspace, principal: Principal, key: str | None,
                 body: Any, reports: list[dict[str, Any]]) -> JSONResponse:
     lock = request.app.state.write_lock
-    with lock:  # one submission at a time: a retried key waits for the first to finish
+    # one submission at a time: a retried key waits for the first to finish. The reports
+    # and the stored answer commit in ONE transaction: a crash between two commits left
+    # reports with no answer, and the client's retry was then told "duplicate" (not the
+    # 201 "added" it was owed), as the crash harness in tests/reliability showed.
+    with lock, ws.store.transaction():
         digest = None
         if key is not None:
             key = submit.check_key(key)
