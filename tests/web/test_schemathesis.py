@@ -69,10 +69,11 @@ def test_no_server_errors(method: str, path: str, world: World) -> None:
             where = f"{case.method} {case.formatted_path} as {role or 'public'}"
             assert response.status_code < 500, f"{where}: {response.status_code} {response.text}"
             assert "Traceback" not in response.text, where
-            if response.status_code >= 400 and response.headers.get(
-                    "content-type", "").startswith("application/json"):
+            content_type = response.headers.get("content-type") or [""]  # a list per name
+            if response.status_code >= 400 and content_type[0].startswith("application/json"):
                 error = response.json()["error"]
                 assert error["code"] and error["message"], where
 
     check()
     assert calls, "no request was generated"
+    print(f"{method} {path}: {len(calls)} requests, statuses {sorted(set(calls))}")
