@@ -226,6 +226,16 @@ class Kill:
     committed_unacked: int  # entries committed that the client never heard about
     problems: list[str]
     restart_s: float | None = None
+    lost: int = 0
+    half: int = 0
+    duplicates: int = 0
+    verify_failed: bool = False
+
+    def counted(self, found: Audit) -> Kill:
+        """This kill with the audit's findings counted by kind."""
+        self.lost, self.half = len(found.lost), len(found.half)
+        self.duplicates, self.verify_failed = len(found.duplicates), found.verify_code != 0
+        return self
 
 
 @dataclass
@@ -316,7 +326,7 @@ def _kill_ingest(root: Path, files: list[Path], fmt: str, delay: float,
     committed = len(result.state.entries) - committed_before
     phase = "during" if in_transaction else ("after" if committed else "before")
     return Kill("ingest", delay, phase, len(acked), committed - len(acked_seqs),
-                result.problems), result.state
+                result.problems).counted(result), result.state
 
 
 def _entries(root: Path) -> int:

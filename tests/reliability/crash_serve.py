@@ -158,7 +158,7 @@ class ServeResult:
 
 
 def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
-                delay: tuple[float, float] = (0.1, 0.8)) -> ServeResult:
+                delay: tuple[float, float] = (0.1, 0.5)) -> ServeResult:
     """Kill ``ceasefire serve`` ``kills`` times under client load and audit each time."""
     rng = random.Random(seed)
     root = work / "served"
@@ -189,7 +189,8 @@ def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
         phase = "during" if in_transaction else ("after" if committed else "before")
         result.kills.append(Kill("serve", wait, phase,
                                  sum(len(r.reports) for r in fresh if r.status is not None),
-                                 unacked_stored, problems + checked.problems, restart_s))
+                                 unacked_stored, problems + checked.problems,
+                                 restart_s).counted(checked))
         before = checked.state
     start = time.perf_counter()
     with _server(root) as server:
