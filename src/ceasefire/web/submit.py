@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ceasefire import ledger
+from ceasefire.core.evidence import Source
 from ceasefire.core.validation import ReportValidator, RowInvalid
 from ceasefire.errors import AccessDenied, InputError, Problem
 from ceasefire.services.sources import stored_sources
@@ -44,12 +45,22 @@ def _now() -> str:
 def submit_reports(ws: Workspace, principal: Principal, reports: Sequence[dict[str, Any]],
                    ) -> dict[str, Any]:
     """Validate and store ``reports`` (raw canonical rows + ``sensitive``); all or nothing."""
+    return store_reports(ws.store, principal, check_reports(ws, principal, reports))
+
+
+def check_reports(ws: Workspace, principal: Principal, reports: Sequence[dict[str, Any]],
+                  sources: dict[str, Source] | None = None) -> list[dict[str, Any]]:
+    """The rows to store for ``reports``; raises InputError/AccessDenied and writes nothing.
+
+    ``sources``: :func:`stored_sources`, when the caller already has it (a group commit
+    checks many submissions against one read).
+    """
     if not reports:
         raise InputError("no reports to submit", field="reports")
     if len(reports) > MAX_BATCH:
         raise InputError(f"at most {MAX_BATCH} reports per batch", field="reports")
-    store = ws.store
-    sources = stored_sources(store)
+    if sources is None:
+        sources = stored_sources(ws.store)
     tz_name = ws.settings.workspace.timezone
     validator = ReportValidator(set(sources), ZoneInfo(tz_name) if tz_name else None)
     problems: list[Problem] = []
@@ -84,7 +95,12 @@ def submit_reports(ws: Workspace, principal: Principal, reports: Sequence[dict[s
         good.append(row)
     if problems:
         raise InputError(problems=problems)
+    return good
 
+
+def store_reports(store: Store, principal: Principal, good: list[dict[str, Any]],
+                  ) -> dict[str, Any]:
+    """Write checked rows (:func:`check_reports`) not stored yet, as one ledger entry."""
     stored = _stored_keys(store, good)
     fresh = [r for r in good if (r["source_id"], r["report_id"]) not in stored]
     seq = None

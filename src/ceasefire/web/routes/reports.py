@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.store.conditions import Eq
-from ceasefire.web import submit
+from ceasefire.web import group_commit, submit
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.query import Filters, parse_page
 from ceasefire.web.routes import listing
@@ -90,26 +90,21 @@ def reports_get(report_gid: str, ws: Workspace = Depends(workspace_of),
 
 def _idempotent(request: Request, ws: Workspace, principal: Principal, key: str | None,
                 body: Any, reports: list[dict[str, Any]]) -> JSONResponse:
-    lock = request.app.state.write_lock
-    # one submission at a time: a retried key waits for the first to finish. The reports
-    # and the stored answer commit in ONE transaction: a crash between two commits left
-    # reports with no answer, and the client's retry was then told "duplicate" (not the
-    # 201 "added" it was owed), as the crash harness in tests/reliability showed.
-    with lock, ws.store.transaction():
-        digest = None
-        if key is not None:
-            key = submit.check_key(key)
-            digest = submit.request_hash(request.method, request.url.path, body)
-            stored = submit.replay(ws.store, principal, key, digest)
-            if stored is not None:
-                return JSONResponse(stored[1], status_code=stored[0],
-                                    headers={"Idempotent-Replayed": "true"})
-        result = submit.submit_reports(ws, principal, reports)
-        status = 201 if result["added"] else 200
-        if key is not None and digest is not None:
-            submit.remember(ws.store, principal, key, digest, status, result)
+    # The reports and the stored answer commit in ONE transaction: a crash between two
+    # commits left reports with no answer, and the client's retry was then told "duplicate"
+    # (not the 201 "added" it was owed), as the crash harness in tests/reliability showed.
+    # Concurrent submissions share that transaction (group_commit.py); a retried key queued
+    # behind its first request gets the first answer.
+    digest = None
+    if key is not None:
+        key = submit.check_key(key)
+        digest = submit.request_hash(request.method, request.url.path, body)
+    done = group_commit.of_app(request.app.state, ws).submit(principal, key, digest, reports)
+    if done.replayed:
+        return JSONResponse(done.body, status_code=done.status,
+                            headers={"Idempotent-Replayed": "true"})
     request.app.state.events.poke()
-    return JSONResponse(result, status_code=status)
+    return JSONResponse(done.body, status_code=done.status)
 
 
 _KEY = Header(None, alias="Idempotency-Key",

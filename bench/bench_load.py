@@ -1,0 +1,90 @@
+"""Load benchmark (issue 11): concurrent clients submitting reports through the API.
+
+``ceasefire serve`` runs as a child process on 127.0.0.1 over a fresh workspace (SQLite,
+and PostgreSQL when ``CEASEFIRE_TEST_POSTGRES_URL`` is set, made with
+``ceasefire init --database URL``); N asyncio clients each POST single reports to
+``/api/v1/reports`` with an Idempotency-Key, some retried after their answer and some after
+a client-side timeout (tests/reliability/load.py). Afterwards the store is audited (lost,
+unacknowledged, duplicates, ledger entry per report) and ``ceasefire verify`` runs.
+
+Prints one table row per backend and client count:
+
+    CEASEFIRE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh) \\
+        .venv/bin/python bench/bench_load.py --clients 8,32 --reports 6000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.reliability.load import Plan, audit, init_workspace, prepare, run_load
+from tests.store.conftest import with_search_path
+from tests.web.conftest import ServeProcess
+
+from ceasefire.workspace import Workspace
+
+HEADER = ("| backend | clients | reports | seconds | reports/s | p50 ms | p99 ms | retries "
+          "| replayed | timed out | lost | duplicates | verify |")
+
+
+def one_run(backend: str, plan: Plan) -> str:
+    schema = None
+    database = None
+    if backend == "postgres":
+        import psycopg
+        base = os.environ["CEASEFIRE_TEST_POSTGRES_URL"]
+        schema = f"bench_load_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schema}")
+        database = with_search_path(base, schema)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            init_workspace(Path(tmp) / "ws", database)
+            with Workspace.open(Path(tmp) / "ws") as ws:
+                tokens = prepare(ws, plan.clients)
+                with ServeProcess(ws) as server:
+                    out = run_load(server.url, tokens, plan)
+                check = audit(ws, out)
+    finally:
+        if schema:
+            import psycopg
+            with psycopg.connect(os.environ["CEASEFIRE_TEST_POSTGRES_URL"],
+                                 autocommit=True) as admin:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    for problem in out.problems[:5]:
+        print(f"  problem: {problem}", file=sys.stderr)
+    lost = len(check.lost) + len(check.unacknowledged) + len(out.problems)
+    verified = "OK" if check.verify.get("ok") else f"FAILED {check.verify.get('error')}"
+    return (f"| {backend} | {plan.clients} | {len(out.acks):,} | {out.seconds:.1f} | "
+            f"{out.per_second:,.0f} | {out.percentile(0.5):.1f} | {out.percentile(0.99):.1f} | "
+            f"{out.retries} | {out.replayed} | {out.timeouts} | {lost} | "
+            f"{check.duplicates + len(check.wrong_entry)} | {verified} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="8,32", help="comma-separated client counts")
+    parser.add_argument("--reports", type=int, default=6_000, help="reports per run")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args(argv)
+    backends = [b for b in args.backends.split(",")
+                if b != "postgres" or os.environ.get("CEASEFIRE_TEST_POSTGRES_URL")]
+    print(HEADER)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for backend in backends:
+        for clients in (int(c) for c in args.clients.split(",")):
+            plan = Plan(clients=clients, reports=args.reports, deadline_s=1800.0)
+            print(one_run(backend, plan), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
