@@ -28,7 +28,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,49 @@ def _stopped(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] in {"T", "t", "Z", "X"}
 
 
-def freeze_and_kill(proc: subprocess.Popen[Any], shm: Path) -> bool | None:
+def tcp_ports(pid: int) -> set[int]:
+    """The local TCP ports of the sockets process ``pid`` holds open."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if (link := os.readlink(fd)).startswith("socket:["):
+                inodes.add(link[8:-1])
+    ports = set()
+    for name in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{name}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def holds_pg_write_lock(pid: int, server_url: str) -> bool:
+    """Whether process ``pid`` is inside a PostgreSQL write transaction of a workspace: one of
+    its connections holds the store's advisory write lock (see store/postgres.py)."""
+    import psycopg
+
+    ports = sorted(tcp_ports(pid))
+    if not ports:
+        return False
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.client_port = ANY(%s)",
+            (ports,)).fetchone()
+    return bool(row and row[0])
+
+
+Probe = Callable[[int], bool]
+
+
+def lock_probe(root: Path, server_url: str | None = None) -> Probe:
+    """How to tell whether a process writing the workspace at ``root`` is mid-transaction."""
+    if server_url:
+        return partial(holds_pg_write_lock, server_url=server_url)
+    return partial(holds_write_lock, shm=root / "ceasefire.db-shm")
+
+
+def freeze_and_kill(proc: subprocess.Popen[Any], probe: Probe) -> bool | None:
     """SIGSTOP ``proc``, note whether it is inside a write transaction, SIGKILL it.
 
     Returns ``None`` when the process had already finished (nothing was killed).
@@ -82,7 +126,7 @@ def freeze_and_kill(proc: subprocess.Popen[Any], shm: Path) -> bool | None:
     deadline = time.monotonic() + 5
     while not _stopped(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.001)
-    in_transaction = holds_write_lock(proc.pid, shm)
+    in_transaction = probe(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     # a process that exited between poll() and SIGSTOP was a zombie: SIGKILL did nothing
@@ -209,9 +253,9 @@ def outcome(ws: Workspace) -> dict[str, list[str]]:
     return result
 
 
-def new_workspace(root: Path) -> Path:
+def new_workspace(root: Path, database: str | None = None) -> Path:
     """A workspace with a signing key, so automatic checkpoints are written (and killed) too."""
-    with Workspace.init(root) as ws:
+    with Workspace.init(root, database=database) as ws:
         keys.init_key(ws)
     return root
 
@@ -261,8 +305,9 @@ def timed_run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float]
 
 
 def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
-                 fmt: str = "viina", per_round: int = 3,
-                 max_runs: int | None = None) -> tuple[list[Kill], list[Round]]:
+                 fmt: str = "viina", per_round: int = 3, max_runs: int | None = None,
+                 database: Callable[[str], str] | None = None, server_url: str | None = None,
+                 ) -> tuple[list[Kill], list[Round]]:
     """Kill ``ceasefire ingest FILES`` ``kills`` times at random points and audit each time.
 
     An uninterrupted run on a fresh workspace is the reference (outcome and duration). Each
@@ -270,9 +315,15 @@ def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
     a delay drawn from ``[0.2, 1.05] x`` the reference time; after ``per_round`` kills (or a
     run that finished before its kill) the same command is run to the end and the
     workspace must hold exactly what the reference holds.
+
+    ``database(name)`` gives each workspace its own PostgreSQL database URL (default: the
+    SQLite file); ``server_url`` is then the server to ask who holds the write lock.
     """
+    def fresh(name: str) -> Path:
+        return new_workspace(work / name, database(name) if database else None)
+
     rng = random.Random(seed)
-    ref_root = new_workspace(work / "reference")
+    ref_root = fresh("reference")
     done, reference_s = timed_run(ingest_command(ref_root, files, fmt))
     if done.returncode not in (0, 3):
         raise RuntimeError(f"reference ingest failed ({done.returncode}): {done.stderr}")
@@ -283,13 +334,14 @@ def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
     runs = 0
     max_runs = max_runs or kills * 3
     while len(records) < kills and runs < max_runs:
-        root = new_workspace(work / f"round-{len(rounds)}")
+        root = fresh(f"round-{len(rounds)}")
+        probe = lock_probe(root, server_url)
         before: StoreState | None = None
         in_round = 0
         while in_round < per_round and len(records) < kills and runs < max_runs:
             runs += 1
             delay = rng.uniform(0.2, 1.05) * reference_s
-            kill = _kill_ingest(root, files, fmt, delay, before)
+            kill = _kill_ingest(root, files, fmt, delay, before, probe)
             if kill is None:  # the run finished first: the workspace is complete
                 break
             records.append(kill[0])
@@ -307,13 +359,12 @@ def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
 
 
 def _kill_ingest(root: Path, files: list[Path], fmt: str, delay: float,
-                 before: StoreState | None) -> tuple[Kill, StoreState] | None:
-    shm = root / "ceasefire.db-shm"
+                 before: StoreState | None, probe: Probe) -> tuple[Kill, StoreState] | None:
     committed_before = len(before.entries) if before else _entries(root)
     proc = subprocess.Popen(ingest_command(root, files, fmt), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     time.sleep(delay)
-    in_transaction = freeze_and_kill(proc, shm)
+    in_transaction = freeze_and_kill(proc, probe)
     out = proc.stdout.read() if proc.stdout else ""
     if proc.stdout:
         proc.stdout.close()

@@ -40,6 +40,7 @@ from tests.reliability.crash_harness import (
     StoreState,
     audit,
     freeze_and_kill,
+    lock_probe,
     new_workspace,
     outcome,
 )
@@ -163,7 +164,7 @@ def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
     rng = random.Random(seed)
     root = work / "served"
     token = setup(root)
-    shm = root / "ceasefire.db-shm"
+    probe = lock_probe(root)
     requests: list[Request] = []
     result = ServeResult([], requests)
     before: StoreState | None = None
@@ -177,7 +178,7 @@ def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
             issued = len(requests)
             with Traffic(server.url, token, requests, clients) as traffic:
                 time.sleep(wait)
-                in_transaction = freeze_and_kill(server.proc, shm)  # type: ignore[arg-type]
+                in_transaction = freeze_and_kill(server.proc, probe)  # type: ignore[arg-type]
             problems += traffic.errors
         fresh = requests[issued:]
         acked = {k for req in requests if req.status is not None for k in req.reports}

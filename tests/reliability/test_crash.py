@@ -8,7 +8,9 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,19 @@ from ceasefire.web.app import create_app
 from ceasefire.web.users import Principal
 from ceasefire.workspace import Workspace
 from tests.conftest import require_shared_data
-from tests.reliability.crash_harness import StoreState, audit, freeze_and_kill, ingest_kills
+from tests.reliability.crash_harness import (
+    StoreState,
+    audit,
+    freeze_and_kill,
+    ingest_kills,
+    lock_probe,
+    new_workspace,
+)
 from tests.reliability.crash_serve import make_request, serve_kills, setup
 
 INGEST_KILLS = 12
 SERVE_KILLS = 10
+PG_INGEST_KILLS = 3
 
 
 def _listed(kills: list) -> list[str]:  # type: ignore[type-arg]
@@ -86,7 +96,7 @@ def test_lock_probe_tells_a_writer_inside_its_transaction_from_an_idle_one(
                 f"c.execute({statement!r}); print('ready', flush=True); time.sleep(60)\n")
         proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        assert freeze_and_kill(proc, root / "ceasefire.db-shm") is expected
+        assert freeze_and_kill(proc, lock_probe(root)) is expected
         proc.stdout.close()
     assert StoreState.read(Workspace.open(root)).entries
 
@@ -116,3 +126,53 @@ def test_reports_and_their_idempotent_answer_commit_together(
         assert [r["status"] for r in retry.json()["reports"]] == ["added"]
         again = client.post(req.path, json=req.body, headers=headers)
         assert again.json() == retry.json() and again.headers["Idempotent-Replayed"] == "true"
+
+
+@pytest.fixture
+def pg_database() -> Iterator[tuple[str, Callable[[str], str]]]:
+    """The server URL, and a maker of workspace database URLs, each its own fresh schema."""
+    import psycopg
+
+    from tests.store.conftest import server_url, with_search_path
+
+    base = server_url()
+    schemas: list[str] = []
+
+    def database(name: str) -> str:
+        schemas.append(f"crash_{uuid.uuid4().hex[:12]}")
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
+        return with_search_path(base, schemas[-1])
+
+    yield base, database
+    with psycopg.connect(base, autocommit=True) as admin:
+        for schema in schemas:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_ingest_killed_on_postgresql_loses_nothing_and_resumes(
+        tmp_path: Path, pg_database: tuple[str, Callable[[str], str]]) -> None:
+    base, database = pg_database
+    file = require_shared_data("viina_incidents", "viina_incidents_202508.csv")
+    kills, rounds = ingest_kills([file], tmp_path, PG_INGEST_KILLS, seed=5, database=database,
+                                 server_url=base)
+    assert len(kills) == PG_INGEST_KILLS
+    assert _listed(kills) == []
+    assert rounds and all(r.equal for r in rounds), [r.difference for r in rounds]
+
+
+@pytest.mark.postgres
+def test_postgresql_lock_probe_tells_a_writer_inside_its_transaction(
+        tmp_path: Path, pg_database: tuple[str, Callable[[str], str]]) -> None:
+    base, database = pg_database
+    root = new_workspace(tmp_path / "ws", database("ws"))
+    for begin, expected in (("with ws.store.transaction(): ", True), ("", False)):
+        code = ("import time; from ceasefire.workspace import Workspace\n"
+                f"ws = Workspace.open({str(root)!r}); ws.store.count('ledger')\n"
+                f"{begin}print('ready', flush=True); time.sleep(60)\n")
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        assert freeze_and_kill(proc, lock_probe(root, base)) is expected
+        proc.stdout.close()
