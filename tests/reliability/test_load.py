@@ -11,6 +11,7 @@ where one submission's write fails in the middle of a shared transaction.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ def _load(root: Path, database: str | None) -> None:
         with ServeProcess(ws) as server:
             out = run_load(server.url, tokens, PLAN)
         check = audit(ws, out)
-    assert out.problems == []
+    assert out.problems == [] and out.transport_errors == 0
     assert len(out.acks) == PLAN.reports
     assert out.timeouts > 0 and out.retries > out.timeouts  # both kinds of retry happened
     assert out.replayed > 0
@@ -110,33 +111,38 @@ def test_one_group_answers_each_submission_as_if_alone(queue: group_commit.Group
     assert (retry.status, retry.body) == (201, first.body)
     assert again.status == 200 and again.body["reports"] == [
         {"id": "osce:g-2", "status": "duplicate"}]
-    seqs = [r.body["ledger_seq"] for r in results[:10]]
-    assert len(set(seqs)) == 10  # one ledger entry per submission, as alone
     store = queue.ws.store
     assert store.count("reports") == 10
     assert store.count("idempotency_keys") == 10
+    # one ledger entry for the group, naming each submission
+    [entry] = store.select("ledger", {"action": submit.ACTION})
+    assert {r.body["ledger_seq"] for r in results[:10]} == {entry["seq"]}
+    assert entry["actor"] == "mona"
+    note = json.loads(entry["note"])
+    assert (note["added"], note["duplicates"], len(note["submissions"])) == (10, 1, 11)
+    assert ledger.verify(store).entries == 2
 
 
 def test_failed_write_rolls_back_the_group_and_reruns_alone(
         queue: group_commit.GroupCommit, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = submit.store_reports
+    real = submit.store_group
     poisoned: list[int] = []
 
-    def flaky(store: Any, principal: Principal, rows: list[dict[str, Any]]) -> Any:
-        result = real(store, principal, rows)  # written, then the failure
-        if rows[0]["report_id"] == "poison":
-            poisoned.append(1)
+    def flaky(store: Any, submissions: list[tuple[Principal, list[dict[str, Any]]]]) -> Any:
+        result = real(store, submissions)  # written, then the failure
+        if any(rows[0]["report_id"] == "poison" for _, rows in submissions):
+            poisoned.append(len(submissions))
             raise StoreError("disk full")
         return result
-    monkeypatch.setattr(submit, "store_reports", flaky)
+    monkeypatch.setattr(submit, "store_group", flaky)
     jobs: list[tuple[str | None, Any]] = [(f"k{i}", [report(f"h-{i}")]) for i in range(8)]
     jobs.insert(4, ("kp", [report("poison")]))
     results = _as_one_group(queue, jobs)
-    assert len(poisoned) == 2  # in the group, then alone
+    assert poisoned == [9, 1]  # in the group, then alone
     assert isinstance(results[4], StoreError)
     assert [r.status for r in results[:4] + results[5:]] == [201] * 8
     store = queue.ws.store
     ids = {r["report_id"] for r in store.select("reports", columns=["report_id"])}
     assert ids == {f"h-{i}" for i in range(8)}  # nothing of the poisoned one
     assert store.count("idempotency_keys") == 8
-    assert ledger.verify(store).entries == 1 + 8  # sources.add + one per submission
+    assert ledger.verify(store).entries == 1 + 8  # sources.add + one per lone submission

@@ -119,9 +119,7 @@ class GroupCommit:
         store = self.ws.store
         try:
             with store.transaction():
-                sources = stored_sources(store)
-                for item in group:
-                    self._run(item, sources)
+                self._run(group, stored_sources(store))
         except Exception:  # noqa: BLE001 - any failure: retried one by one below
             # the group rolled back: nothing in it was written; run each one alone
             for item in group:
@@ -129,29 +127,46 @@ class GroupCommit:
             for item in group:
                 try:
                     with store.transaction():
-                        self._run(item, stored_sources(store))
+                        self._run([item], stored_sources(store))
                 except Exception as exc:  # noqa: BLE001 - handed to its request
                     item.status, item.body, item.error = 0, None, exc
 
-    def _run(self, item: Submission, sources: dict[str, Source]) -> None:
-        """Check and write one submission inside the caller's transaction."""
+    def _run(self, group: list[Submission], sources: dict[str, Source]) -> None:
+        """Check ``group`` in order and write what passes, inside the caller's transaction."""
         store = self.ws.store
-        try:
-            if item.key is not None and item.digest is not None:
-                stored = submit.replay(store, item.principal, item.key, item.digest)
-                if stored is not None:
-                    item.status, item.body = stored
-                    item.replayed = True
-                    return
-            rows = submit.check_reports(self.ws, item.principal, item.reports, sources)
-        except _REFUSALS as exc:
-            item.error = exc
-            return
-        result = submit.store_reports(store, item.principal, rows)
-        status = 201 if result["added"] else 200
-        if item.key is not None and item.digest is not None:
-            submit.remember(store, item.principal, item.key, item.digest, status, result)
-        item.status, item.body = status, result
+        writing: list[tuple[Submission, list[dict[str, Any]]]] = []
+        firsts: dict[tuple[str, str], Submission] = {}  # (user, key) -> first in this group
+        repeats: list[tuple[Submission, Submission]] = []
+        for item in group:
+            try:
+                if item.key is not None and item.digest is not None:
+                    first = firsts.get((item.principal.name, item.key))
+                    if first is not None:  # its retry, queued behind it
+                        if first.digest != item.digest:
+                            raise Conflict(f"Idempotency-Key {item.key!r} was already used "
+                                           "with a different request body")
+                        repeats.append((item, first))
+                        continue
+                    stored = submit.replay(store, item.principal, item.key, item.digest)
+                    if stored is not None:
+                        item.status, item.body = stored
+                        item.replayed = True
+                        continue
+                rows = submit.check_reports(self.ws, item.principal, item.reports, sources)
+            except _REFUSALS as exc:
+                item.error = exc
+                continue
+            if item.key is not None:
+                firsts[(item.principal.name, item.key)] = item
+            writing.append((item, rows))
+        if writing:
+            answers = submit.store_group(store, [(i.principal, rows) for i, rows in writing])
+            for (item, _), body in zip(writing, answers, strict=True):
+                item.status, item.body = (201 if body["added"] else 200), body
+            submit.remember_many(store, [(i.principal, i.key, i.digest, i.status, i.body)
+                                         for i, _ in writing if i.key and i.digest])
+        for item, first in repeats:
+            item.status, item.body, item.replayed = first.status, first.body, True
 
 
 _SETUP = threading.Lock()

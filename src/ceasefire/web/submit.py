@@ -101,23 +101,48 @@ def check_reports(ws: Workspace, principal: Principal, reports: Sequence[dict[st
 def store_reports(store: Store, principal: Principal, good: list[dict[str, Any]],
                   ) -> dict[str, Any]:
     """Write checked rows (:func:`check_reports`) not stored yet, as one ledger entry."""
-    stored = _stored_keys(store, good)
-    fresh = [r for r in good if (r["source_id"], r["report_id"]) not in stored]
+    return store_group(store, [(principal, good)])[0]
+
+
+def store_group(store: Store, submissions: Sequence[tuple[Principal, list[dict[str, Any]]]],
+                ) -> list[dict[str, Any]]:
+    """Write several checked submissions with ONE ledger entry; one answer each.
+
+    Answers are those of running the submissions one after the other: a report an earlier
+    submission of the group stores is a duplicate for a later one. The entry's actor is the
+    submitter when there is one (its note as for a lone submission), else ``api`` with the
+    submitters and their counts in the note; each row names its submitter in
+    ``ingest_file`` either way.
+    """
+    stored = _stored_keys(store, [r for _, good in submissions for r in good])
+    fresh: list[dict[str, Any]] = []
+    counts: list[tuple[Principal, set[tuple[str, str]], int]] = []
+    for principal, good in submissions:
+        mine = set()
+        for row in good:
+            key = (row["source_id"], row["report_id"])
+            if key not in stored:
+                stored.add(key)
+                mine.add(key)
+                fresh.append(row)
+        counts.append((principal, mine, len(good) - len(mine)))
     seq = None
     if fresh:
-        entry = ledger.record(store, actor=principal.name, action=ACTION,
-                              rows={"reports": fresh},
-                              note={"via": "api", "user": principal.name,
-                                    "role": principal.role, "added": len(fresh),
-                                    "duplicates": len(good) - len(fresh)})
-        seq = entry.seq
-    fresh_keys = {(r["source_id"], r["report_id"]) for r in fresh}
-    return {
-        "added": len(fresh), "duplicates": len(good) - len(fresh), "ledger_seq": seq,
+        users = [{"user": p.name, "role": p.role, "added": len(mine), "duplicates": dup}
+                 for p, mine, dup in counts]
+        alone = len(users) == 1
+        note = ({"via": "api", **users[0]} if alone else
+                {"via": "api", "added": len(fresh),
+                 "duplicates": sum(u["duplicates"] for u in users), "submissions": users})
+        names = {u["user"] for u in users}
+        seq = ledger.record(store, actor=names.pop() if len(names) == 1 else "api",
+                            action=ACTION, rows={"reports": fresh}, note=note).seq
+    return [{
+        "added": len(mine), "duplicates": dup, "ledger_seq": seq if mine else None,
         "reports": [{"id": gid(r["source_id"], r["report_id"]),
-                     "status": "added" if (r["source_id"], r["report_id"]) in fresh_keys
+                     "status": "added" if (r["source_id"], r["report_id"]) in mine
                      else "duplicate"} for r in good],
-    }
+    } for (_, mine, dup), (_, good) in zip(counts, submissions, strict=True)]
 
 
 def _stored_keys(store: Store, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -162,7 +187,13 @@ def replay(store: Store, principal: Principal, key: str, digest: str,
 
 def remember(store: Store, principal: Principal, key: str, digest: str, status: int,
              body: Any) -> None:
+    remember_many(store, [(principal, key, digest, status, body)])
+
+
+def remember_many(store: Store, answers: Sequence[tuple[Principal, str, str, int, Any]],
+                  ) -> None:
+    """Store first answers ``(principal, key, request digest, status, body)``."""
     store.insert("idempotency_keys", [{
         "principal": principal.name, "key": key, "request_hash": digest, "status_code": status,
-        "response": json.dumps(body, ensure_ascii=False, default=str), "created_at": _now()}],
-        on_conflict="ignore")
+        "response": json.dumps(body, ensure_ascii=False, default=str), "created_at": _now()}
+        for principal, key, digest, status, body in answers], on_conflict="ignore")
