@@ -24,7 +24,7 @@ from ceasefire import ledger
 from ceasefire.errors import InputError, StoreError
 from ceasefire.web import group_commit, submit
 from ceasefire.web.errors import Conflict
-from ceasefire.web.users import Principal
+from ceasefire.web.users import ANONYMOUS, Principal, TokenCache, add_user, new_token
 from ceasefire.workspace import Workspace
 from tests.reliability.load import Plan, audit, init_workspace, prepare, run_load
 from tests.store.conftest import postgres_url  # noqa: F401 - the fixture
@@ -146,3 +146,17 @@ def test_failed_write_rolls_back_the_group_and_reruns_alone(
     assert ids == {f"h-{i}" for i in range(8)}  # nothing of the poisoned one
     assert store.count("idempotency_keys") == 8
     assert ledger.verify(store).entries == 1 + 8  # sources.add + one per lone submission
+
+
+def test_token_cache_keeps_valid_tokens_only_for_its_ttl(tmp_path: Path) -> None:
+    with Workspace.init(tmp_path / "ws") as ws:
+        add_user(ws.store, "mona", "monitor")
+        token = new_token(ws.store, "mona")
+        cache = TokenCache(ttl_s=0.2)
+        assert cache.authenticate(ws.store, token) == Principal("mona", "monitor")
+        assert cache.authenticate(ws.store, token + "x") is None  # looked up, not kept
+        new_token(ws.store, "mona", revoke_old=True)
+        # within the TTL the revoked token may still pass; after it, it no longer does
+        time.sleep(0.25)
+        assert cache.authenticate(ws.store, token) is None
+        assert cache.authenticate(ws.store, None) is ANONYMOUS

@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ceasefire.errors import AccessDenied
 from ceasefire.web.access import endpoint
 from ceasefire.web.errors import QueryError, RateLimited, Unauthenticated
-from ceasefire.web.users import Principal, authenticate
+from ceasefire.web.users import Principal, TokenCache
 from ceasefire.workspace import Workspace
 
 _TOKEN_IN_URL = re.compile(r"^/api/v1/(events|alerts/[^/]+/atom)$")
@@ -55,7 +55,10 @@ def current_principal(request: Request,
         if wait is not None:
             raise RateLimited(f"too many invalid tokens from this client: try again in "
                               f"{wait} s", wait)
-    principal = authenticate(workspace_of(request).store, token)
+    cache = getattr(request.app.state, "token_cache", None)
+    if cache is None:  # made on first use (two racing requests just make one extra)
+        cache = request.app.state.token_cache = TokenCache()
+    principal = cache.authenticate(workspace_of(request).store, token)
     if principal is None:
         if limiter is not None:
             limiter.failed(client)

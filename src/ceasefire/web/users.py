@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -108,3 +109,36 @@ def authenticate(store: Store, token: str | None) -> Principal | None:
         return get_user(store, rows[0]["name"])
     except NotFound:
         return None
+
+
+class TokenCache:
+    """Tokens verified in the last ``ttl_s`` seconds, so a busy client is not looked up on
+    every request (each lookup queued behind the write transaction holding the store).
+
+    Only valid tokens are kept, so a wrong one is looked up (and rate-limited) every time; a
+    revoked token or deleted user stops working within ``ttl_s`` (tokens are revoked by
+    ``ceasefire users token --revoke-old``, in another process the server cannot hear).
+    """
+
+    def __init__(self, ttl_s: float = 1.0, size: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._known: dict[str, tuple[Principal, float]] = {}
+
+    def authenticate(self, store: Store, token: str | None) -> Principal | None:
+        """:func:`authenticate`, answered from the cache while fresh."""
+        if not token:
+            return ANONYMOUS
+        digest = hash_token(token)
+        now = time.monotonic()
+        hit = self._known.get(digest)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        principal = authenticate(store, token)
+        if principal is None:
+            self._known.pop(digest, None)
+        else:
+            if len(self._known) >= self.size:  # many distinct tokens: start over
+                self._known.clear()
+            self._known[digest] = (principal, now + self.ttl_s)
+        return principal
