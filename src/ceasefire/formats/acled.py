@@ -102,7 +102,7 @@ def iso_date(text: str) -> str:
 def _int(text: str | None, default: int) -> int:
     try:
         return int(float(text or ""))
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf" and "1e309" overflow int()
         return default
 
 

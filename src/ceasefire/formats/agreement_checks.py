@@ -182,7 +182,7 @@ def _geojson_zone(path: tuple[Any, ...], zone: dict[str, Any],
             loaded = json.loads(file.read_text(encoding="utf-8"))
         except OSError:
             return [PathProblem(where, f"GeoJSON file not found: {file}")]
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             return [PathProblem(where, f"not valid GeoJSON ({file}): "
                                        + " ".join(str(exc).split()))]
         geometry = _as_geometry(loaded)

@@ -31,6 +31,8 @@ Lines = dict[tuple[Any, ...], int]
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # libyaml's loader is ~10x faster and keeps the same marks; fall back to pure Python
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# an inline zone of 100,000 vertices is ~300,000 values: well below this
+MAX_VALUES = 1_000_000
 _UNION_TAGS = frozenset({"prohibition", "withdrawal", "no_advance", "access", "commitment",
                          "geojson", "national", "contact_line_buffer", "anywhere"})
 
@@ -122,17 +124,45 @@ def parse_yaml(text: str | bytes, file: str, problems: list[Problem]) -> tuple[A
         return None, {}
     lines: Lines = {(): node.start_mark.line + 1}
     constructor = yaml.constructor.SafeConstructor()
-    data = _plain(node, (), lines, constructor, problems, file)
+    budget = _Budget(MAX_VALUES)
+    try:
+        data = _plain(node, (), lines, constructor, problems, file, budget)
+    except _TooBig:
+        problems.append(Problem(file, f"more than {MAX_VALUES:,} values once aliases are "
+                                      "expanded (a YAML alias bomb?)", line=1))
+        return None, {}
+    except RecursionError:
+        problems.append(Problem(file, "YAML nested too deeply to read", line=1))
+        return None, {}
     return data, lines
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Budget:
+    """Counts the values :func:`_plain` builds: ``yaml.compose`` shares an aliased node, but
+    expanding it copies it, so nine nested aliases of nine items ("billion laughs") would
+    otherwise build 9**10 values and exhaust memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig
 
 
 def _plain(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
            constructor: yaml.constructor.SafeConstructor, problems: list[Problem],
-           file: str) -> Any:
+           file: str, budget: _Budget) -> Any:
+    budget.spend()
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _plain(key_node, path, {}, constructor, problems, file)
+            key = _plain(key_node, path, {}, constructor, problems, file, budget)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 problems.append(Problem(file, "keys must be plain scalars",
                                         line=key_node.start_mark.line + 1,
@@ -146,19 +176,20 @@ def _plain(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
                                         field=field_name(child)))
                 continue
             lines[child] = key_node.start_mark.line + 1
-            result[key] = _plain(value_node, child, lines, constructor, problems, file)
+            result[key] = _plain(value_node, child, lines, constructor, problems, file, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         items = []
         for index, item in enumerate(node.value):
             lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_plain(item, (*path, index), lines, constructor, problems, file))
+            items.append(_plain(item, (*path, index), lines, constructor, problems, file,
+                                budget))
         return items
     if node.tag == _TIMESTAMP_TAG:
         return node.value  # keep the text: the offset (or its absence) matters
     try:
         return constructor.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an int over 4300 digits
         problems.append(Problem(file, "bad value: " + " ".join(str(exc).split()),
                                 line=node.start_mark.line + 1, field=field_name(path)))
         return None

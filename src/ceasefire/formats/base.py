@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,25 @@ def detect_encoding(path: Path, head: bytes, fallbacks: Sequence[str] = ()) -> s
                      f"block: {last.reason})", file=path)
 
 
+def parse_json(text: str, path: Path | str) -> Any:
+    """``json.loads`` whose every failure is an :class:`InputError` naming the file.
+
+    Besides syntax errors, the standard library raises ``RecursionError`` for deeply nested
+    arrays (``[[[[...`` 100,000 deep is 200 kB) and ``ValueError`` for integers longer than
+    ``sys.get_int_max_str_digits()``; both would otherwise escape as tracebacks.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=path,
+                         line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputError("JSON nested too deeply to read", file=path) from exc
+    except ValueError as exc:
+        raise InputError(f"not valid JSON: {' '.join(str(exc).split())[:200]}",
+                         file=path) from exc
+
+
 def read_header(path: Path, encoding: str) -> list[str]:
     with open(path, encoding=encoding, newline="") as fh:
         text = fh.readline()
@@ -133,9 +153,22 @@ def require_columns(path: Path, header: Sequence[str], required: Sequence[str],
                     format_name: str) -> None:
     missing = [c for c in required if c not in header]
     if missing:
+        found = ", ".join(shown(h) for h in header[:12])
         raise InputError(f"not a {format_name} file: missing column(s) {', '.join(missing)} "
-                         f"(found: {', '.join(header[:12])}{' ...' if len(header) > 12 else ''})",
+                         f"(found: {found}{' ...' if len(header) > 12 else ''})",
                          file=path, line=1, field=missing[0])
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A file's text fit for a one-line message: control characters (a newline inside a
+    quoted header cell) escaped, and cut at ``limit`` (a header cell may be megabytes).
+
+    >>> print(shown("report_id"), shown("x" * 50, 5), shown(" padded"))
+    report_id xxxxx... ' padded'
+    """
+    cut = text[:limit]
+    plain = cut.isprintable() and cut.strip() == cut
+    return (cut if plain else repr(cut)) + ("..." if len(text) > limit else "")
 
 
 def prepare_csv(path: Path, required: Sequence[str], format_name: str,

@@ -39,6 +39,7 @@ from shapely.geometry.base import BaseGeometry
 from ceasefire.core.geodesy import polygonal, rfc7946_geometry
 from ceasefire.core.territory import SIDES
 from ceasefire.errors import InputError
+from ceasefire.formats.base import parse_json
 from ceasefire.fsutil import write_text_atomic
 
 DATE_PROPERTIES = ("date", "snapshot_date")
@@ -69,11 +70,7 @@ def load_json(path: Path) -> Any:
         raise InputError("not UTF-8 text (is it really GeoJSON?)", file=path) from exc
     if not text.strip():
         raise InputError("file is empty", file=path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})",
-                         file=path, line=exc.lineno) from exc
+    return parse_json(text, path)
 
 
 def features_of(doc: Any, path: Path) -> list[dict[str, Any]]:
@@ -147,6 +144,9 @@ def read_control_geojson(path: Path, *, snapshot_date: date | None = None,
     for index, feat in enumerate(feats):
         where = f"features[{index}]"
         props = (feat.get("properties") or {}) if isinstance(feat, dict) else {}
+        if not isinstance(props, dict):
+            raise InputError(f"properties must be a JSON object, found {type(props).__name__}",
+                             file=path, field=f"{where}.properties")
         side = str(props.get("side", "")).strip().upper()
         if side not in SIDES:
             raise InputError(f"side must be one of {', '.join(SIDES)}, found "

@@ -20,27 +20,47 @@ from typing import Any
 
 from ceasefire.core.validation import REPORT_COLUMNS
 from ceasefire.errors import InputError
-from ceasefire.formats.base import Chunk, Reader, detect_encoding, sniff_bytes
+from ceasefire.formats.base import Chunk, Reader, detect_encoding, parse_json, sniff_bytes
 
 CHUNK_ROWS = 20_000
 METRES_PER_DEGREE = 111_320.0
+INVALID = "invalid geometry"
 
 
-def _point(geometry: dict[str, Any] | None) -> tuple[Any, Any, float | None]:
+def _point(geometry: Any) -> tuple[Any, Any, float | None]:
+    """``(lat, lon, radius_m)`` of a geometry; ``lat`` is :data:`INVALID` when it is unusable.
+
+    A bad geometry must not stop the file: :data:`INVALID` is not a number, so validation
+    quarantines just that feature (field ``lat``) and the others are still stored.
+    """
     if not geometry:
         return None, None, None
+    if not isinstance(geometry, dict):
+        return INVALID, None, None
     if geometry.get("type") == "Point":
-        coords = geometry.get("coordinates") or [None, None]
-        return (coords[1] if len(coords) > 1 else None), coords[0], None
+        coords = geometry.get("coordinates")
+        if not isinstance(coords, list) or len(coords) < 2 \
+                or not all(_is_number(c) for c in coords[:2]):
+            return INVALID, None, None
+        return coords[1], coords[0], None
     from shapely import minimum_bounding_radius
+    from shapely.errors import ShapelyError
     from shapely.geometry import shape
 
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, KeyError):
-        return "invalid geometry", None, None
-    centre = geom.centroid
-    return centre.y, centre.x, round(minimum_bounding_radius(geom) * METRES_PER_DEGREE, 1)
+        if geom.is_empty:
+            return INVALID, None, None
+        centre = geom.centroid
+        return centre.y, centre.x, round(minimum_bounding_radius(geom) * METRES_PER_DEGREE, 1)
+    except (ShapelyError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        # shapely raises all of these on malformed coordinates (strings, ragged rings,
+        # unknown types, NaN rings that do not close)
+        return INVALID, None, None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class GeoJsonReader(Reader):
@@ -52,10 +72,7 @@ class GeoJsonReader(Reader):
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
         head = sniff_bytes(path)
         encoding = detect_encoding(path, head)
-        try:
-            doc = json.loads(path.read_text(encoding=encoding).lstrip("\ufeff"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from exc
+        doc = parse_json(path.read_text(encoding=encoding).lstrip("\ufeff"), path)
         if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" \
                 or not isinstance(doc.get("features"), list):
             raise InputError("not a GeoJSON FeatureCollection", file=path, field="type")
@@ -65,6 +82,8 @@ class GeoJsonReader(Reader):
             columns: dict[str, list[Any]] = {c: [] for c in (*REPORT_COLUMNS, "extra")}
             for feature in part:
                 props = feature.get("properties") or {} if isinstance(feature, dict) else {}
+                if not isinstance(props, dict):  # the feature's fields then fail as missing
+                    props = {}
                 geometry = feature.get("geometry") if isinstance(feature, dict) else None
                 lat, lon, radius = _point(geometry)
                 row = {c: props.get(c) for c in REPORT_COLUMNS}

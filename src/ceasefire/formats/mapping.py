@@ -68,10 +68,16 @@ def load_mapping(path: Path) -> ColumnMapping:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputError("mapping file not found", file=path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=path,
                          line=mark.line + 1 if mark else None) from exc
+    except (RecursionError, ValueError) as exc:  # nested too deeply; an int over 4300 digits
+        raise InputError(f"unreadable YAML ({type(exc).__name__})", file=path) from exc
     try:
         return ColumnMapping.model_validate(raw)
     except ValidationError as exc:

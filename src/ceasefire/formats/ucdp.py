@@ -149,5 +149,5 @@ class UcdpReader(Reader):
 def _int(text: str | None) -> int:
     try:
         return int(float(text or ""))
-    except ValueError:
+    except (ValueError, OverflowError):  # "inf" and "1e309" overflow int()
         return 0
