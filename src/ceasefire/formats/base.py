@@ -27,6 +27,7 @@ from ceasefire.core.evidence import Source
 from ceasefire.errors import InputError
 
 CHUNK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = 512 << 20  # pyarrow needs a whole field inside one block
 BOM = b"\xef\xbb\xbf"
 
 
@@ -141,8 +142,10 @@ def read_header(path: Path, encoding: str) -> list[str]:
     text = text.lstrip("\ufeff")
     try:
         header = next(csv.reader(io.StringIO(text)))
-    except (StopIteration, csv.Error) as exc:
+    except StopIteration as exc:
         raise InputError("no header row", file=path, line=1) from exc
+    except csv.Error as exc:  # e.g. a header cell over csv's 131,072-character limit
+        raise InputError(f"no readable header row ({exc})", file=path, line=1) from exc
     header = [h.strip() for h in header]
     if not any(header):
         raise InputError("no header row", file=path, line=1)
@@ -213,7 +216,38 @@ def iter_csv_columns(path: Path, header: Sequence[str], encoding: str = "utf-8",
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise InputError(f"duplicate column name(s): {', '.join(dupes)}", file=path, line=1)
-    read_options = pacsv.ReadOptions(encoding=encoding, block_size=CHUNK_BYTES,
+    block = CHUNK_BYTES
+    handed = 0  # rows handed on so far; a retry reads them again and skips them
+    while True:
+        skip = handed
+        try:
+            for columns, done in _arrow_blocks(path, names, encoding, skip_rows, block):
+                n = len(next(iter(columns.values()))) if columns else 0
+                if skip >= n:
+                    skip -= n
+                    continue
+                if skip:
+                    columns = {k: v[skip:] for k, v in columns.items()}
+                    n -= skip
+                    skip = 0
+                handed += n
+                yield columns, done
+            return
+        except _Straddling:
+            # a field longer than a block (a 50 MB cell): read again with bigger blocks
+            if block >= MAX_BLOCK_BYTES:
+                raise InputError(f"a field is larger than {MAX_BLOCK_BYTES >> 20} MB",
+                                 file=path) from None
+            block *= 8
+
+
+class _Straddling(Exception):
+    pass
+
+
+def _arrow_blocks(path: Path, names: list[str], encoding: str, skip_rows: int,
+                  block: int) -> Iterator[tuple[dict[str, list[Any]], int]]:
+    read_options = pacsv.ReadOptions(encoding=encoding, block_size=block,
                                      column_names=names, skip_rows=skip_rows)
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
@@ -229,6 +263,8 @@ def iter_csv_columns(path: Path, header: Sequence[str], encoding: str = "utf-8",
                 yield ({n: batch.column(i).to_pylist() for i, n in enumerate(names)},
                        counting.done)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            if "straddl" in str(exc):
+                raise _Straddling from exc
             raise InputError(f"cannot parse as CSV: {_arrow_message(exc)}", file=path) from exc
 
 

@@ -307,17 +307,25 @@ def read_truce_claims_csv(path: str | Path) -> list[Claim]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read as UTF-8 CSV: {exc}", file=file) from exc
     reader = csv.DictReader(text.splitlines())
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise InputError(f"unreadable CSV header ({exc})", file=file, line=1) from exc
+    missing = [c for c in CSV_COLUMNS if c not in fieldnames]
     if missing:
         raise InputError(f"missing column(s): {', '.join(missing)}", file=file, line=1)
     claims: list[Claim] = []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for row_no, row in enumerate(reader, start=2):
-        claim, row_problems = _csv_claim(row, row_no, file, seen)
-        problems.extend(row_problems)
-        if claim is not None:
-            claims.append(claim)
+    row_no = 1
+    try:
+        for row_no, row in enumerate(reader, start=2):
+            claim, row_problems = _csv_claim(row, row_no, file, seen)
+            problems.extend(row_problems)
+            if claim is not None:
+                claims.append(claim)
+    except csv.Error as exc:  # a field over csv's 131,072-character limit
+        problems.append(Problem(file, f"unreadable CSV ({exc})", line=row_no + 1))
     if problems:
         raise InputError(problems=problems)
     return claims

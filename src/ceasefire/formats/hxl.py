@@ -78,12 +78,16 @@ class HxlReader(Reader):
     def read(self, path: Path, *, source_id: str | None = None) -> Iterator[Chunk]:
         head = sniff_bytes(path)
         encoding = detect_encoding(path, head)
+        first_rows = []
         with open(path, encoding=encoding, newline="") as fh:
-            first_rows = []
-            for row in csv.reader(line.lstrip("\ufeff") for line in fh):
-                first_rows.append(row)
-                if len(first_rows) == 2:
-                    break
+            try:
+                for row in csv.reader(line.lstrip("\ufeff") for line in fh):
+                    first_rows.append(row)
+                    if len(first_rows) == 2:
+                        break
+            except csv.Error as exc:  # a cell over csv's 131,072-character limit, a NUL
+                raise InputError(f"cannot read the header rows ({exc})", file=path,
+                                 line=len(first_rows) + 1) from exc
         tag_row_index = next((i for i, row in enumerate(first_rows)
                               if sum(parse_tag(c) is not None for c in row) >= 2), None)
         if tag_row_index is None:

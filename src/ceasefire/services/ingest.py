@@ -181,7 +181,7 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             if requarantine and bad:
                 batch.add("quarantine", [
                     {"file": name, "row": chunk.rows[i], "field": exc.field,
-                     "reason": exc.reason, "raw": _json(chunk.row(i)), "at": now}
+                     "reason": _short(exc.reason), "raw": _json(chunk.row(i)), "at": now}
                     for i, exc in sorted(bad, key=lambda b: b[0])])
             if progress is not None:
                 progress(chunk.bytes_done)
@@ -253,6 +253,11 @@ def _report_columns(out: dict[str, list[Any]], rows: list[int], chunk: Chunk,
     columns["ingest_file"] = [name] * k
     columns["ingest_row"] = [chunk.rows[i] for i in rows]
     return columns
+
+
+def _short(reason: str, limit: int = 500) -> str:
+    """A reason quotes the bad value; a 50 MB cell stays in ``raw``, not in every listing."""
+    return reason if len(reason) <= limit else reason[:limit] + f"... ({len(reason):,} chars)"
 
 
 def _json(value: Any) -> str:
