@@ -171,23 +171,23 @@ def zip_variants() -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("finding.json", b"0" * 5_000_000)  # 5 MB of zeros: ~5 kB deflated
+        _put(zf, "finding.json", b"0" * 5_000_000)  # 5 MB of zeros: ~5 kB deflated
     out["deflate_bomb_small"] = buf.getvalue()
     for name, member in (("traversal", "../../etc/passwd"), ("absolute", "/etc/passwd"),
                          ("backslash", "..\\evil.txt")):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w") as zf:
-            zf.writestr(member, b"x")
+            _put(zf, member, b"x")
         out[name] = buf.getvalue()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the duplicate is the point
-        zf.writestr("a.txt", b"1")
-        zf.writestr("a.txt", b"2")
+        _put(zf, "a.txt", b"1")
+        _put(zf, "a.txt", b"2")
     out["duplicate_member"] = buf.getvalue()
     ok = io.BytesIO()
     with zipfile.ZipFile(ok, "w") as zf:
-        zf.writestr("README.txt", b"hello world" * 10)
+        _put(zf, "README.txt", b"hello world" * 10)
     data = bytearray(ok.getvalue())
     out["truncated_archive"] = bytes(data[: len(data) // 2])
     lying = bytearray(data)
@@ -195,6 +195,13 @@ def zip_variants() -> dict[str, bytes]:
     lying[at + 24: at + 28] = (10**9).to_bytes(4, "little")
     out["size_lie"] = bytes(lying)
     return out
+
+
+def _put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    """A member with a fixed timestamp, so the committed corpus is reproducible."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 11, 30, 0, 0, 0))
+    info.compress_type = zf.compression
+    zf.writestr(info, data)
 
 
 def deep_json(depth: int) -> bytes:

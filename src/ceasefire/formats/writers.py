@@ -40,10 +40,15 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, An
     count = 0
     with atomic_output(path) as fh:
         writer = csv.writer(fh, lineterminator="\n")
+        # csv quotes a cell holding "\n" but not one holding a bare "\r" when the line ends
+        # in "\n"; readers split the row there, and "x\r=cmd" becomes a row starting with a
+        # live formula. Rows with a "\r" anywhere are written fully quoted.
+        quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else neutralise_cell(row.get(c))
-                             for c in columns])
+            cells = ["" if row.get(c) is None else neutralise_cell(row.get(c)) for c in columns]
+            carriage = any(isinstance(v, str) and "\r" in v for v in cells)
+            (quoted if carriage else writer).writerow(cells)
             count += 1
     return count
 
