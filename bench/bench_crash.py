@@ -1,13 +1,16 @@
 """Crash-safety figures (issue 11): SIGKILL ``ceasefire ingest`` and ``ceasefire serve`` many
 times at random points (the harness of tests/reliability) and count what went wrong.
 
-Prints one table per target: where the kills landed (as observed: outside any write with
-no commit of the run yet / inside a write transaction / after a commit), what had been
-acknowledged, what was lost, half-written, stored twice, how often ``ceasefire verify``
-failed, and how long resuming took. Run from the repository root:
+Prints one table row per target: where the kills landed (as observed: before anything of
+the run finished / inside a write transaction / after a file or request finished), what
+had been acknowledged, what was lost, half-written, stored twice, how often ``ceasefire
+verify`` failed, and how long resuming took. Run from the repository root:
 
-    .venv/bin/python bench/bench_crash.py [--ingest-kills 40] [--serve-kills 40] [--seed 11]
+    CEASEFIRE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh) .venv/bin/python bench/bench_crash.py \
+        [--ingest-kills 40] [--serve-kills 40] [--pg-ingest-kills 10] [--seed 11] \
         [--out bench/results_crash.md]
+
+Without the PostgreSQL URL the PostgreSQL row is left out.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.reliability.crash_harness import Kill, ingest_kills
+from tests.reliability.crash_harness import Kill
+from tests.reliability.crash_ingest import ingest_kills
 from tests.reliability.crash_serve import ServeResult, serve_kills
 
 DATA = REPO.parent / "shared" / "data" / "viina_incidents"
@@ -56,11 +63,37 @@ def problems_of(kills: list[Kill], extra: list[str]) -> list[str]:
             for p in k.problems] + extra
 
 
+@contextmanager
+def pg_schemas() -> Iterator[tuple[str, Callable[[str], str]]]:
+    """The PostgreSQL server URL and a maker of fresh-schema URLs (dropped afterwards)."""
+    import psycopg
+    from tests.store.conftest import with_search_path
+
+    base = os.environ["CEASEFIRE_TEST_POSTGRES_URL"]
+    schemas: list[str] = []
+
+    def database(name: str) -> str:
+        schemas.append(f"bench_crash_{uuid.uuid4().hex[:10]}")
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
+        return with_search_path(base, schemas[-1])
+
+    try:
+        yield base, database
+    finally:
+        with psycopg.connect(base, autocommit=True) as admin:
+            for schema in schemas:
+                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ingest-kills", type=int, default=40)
     parser.add_argument("--serve-kills", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--pg-ingest-kills", type=int,
+                        default=10 if os.environ.get("CEASEFIRE_TEST_POSTGRES_URL") else 0,
+                        help="ingest kills on PostgreSQL (needs CEASEFIRE_TEST_POSTGRES_URL)")
     parser.add_argument("--months", default="202506,202507,202508",
                         help="VIINA month files ingested by every run")
     parser.add_argument("--out", type=Path, default=None, help="also write this markdown file")
@@ -72,6 +105,13 @@ def main() -> None:
     start = time.perf_counter()
     kills, rounds = ingest_kills(files, work / "ingest", args.ingest_kills, seed=args.seed)
     ingest_s = time.perf_counter() - start
+    pg_kills: list[Kill] = []
+    pg_rounds = []
+    if args.pg_ingest_kills:
+        with pg_schemas() as (base, database):
+            pg_kills, pg_rounds = ingest_kills(files, work / "pg", args.pg_ingest_kills,
+                                               seed=args.seed, database=database,
+                                               server_url=base)
     start = time.perf_counter()
     served: ServeResult = serve_kills(work / "serve", args.serve_kills, seed=args.seed)
     serve_s = time.perf_counter() - start
@@ -82,6 +122,8 @@ def main() -> None:
         HEADER, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
         row("`ceasefire ingest` (3 VIINA months)" if len(files) == 3 else "`ceasefire ingest`",
             kills, [r.resume_s for r in rounds], sum(not r.equal for r in rounds), "files"),
+        *([row("`ceasefire ingest` on PostgreSQL", pg_kills, [r.resume_s for r in pg_rounds],
+               sum(not r.equal for r in pg_rounds), "files")] if pg_kills else []),
         row("`ceasefire serve` + 2 clients", served.kills,
             [k.restart_s for k in served.kills if k.restart_s is not None],
             len(served.final_problems), "reports"),
@@ -104,6 +146,7 @@ def main() -> None:
          "(other work shared the 2 cores)."),
     ]
     found = problems_of(kills, [r.difference for r in rounds if not r.equal]) + \
+        problems_of(pg_kills, [r.difference for r in pg_rounds if not r.equal]) + \
         problems_of(served.kills, served.final_problems)
     print("\n".join(lines + [""] + notes))
     if found:
@@ -117,12 +160,20 @@ def write_results(out: Path, table: list[str], notes: list[str], found: list[str
     from ceasefire.fsutil import write_text_atomic
 
     command = (f".venv/bin/python bench/bench_crash.py --ingest-kills {args.ingest_kills} "
-               f"--serve-kills {args.serve_kills} --seed {args.seed} --out {out}")
+               f"--serve-kills {args.serve_kills} --pg-ingest-kills {args.pg_ingest_kills} "
+               f"--seed {args.seed} --out {out}")
+    if args.pg_ingest_kills:
+        command = f"CEASEFIRE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh) {command}"
     method = (
         "Every kill is SIGKILL, sent after SIGSTOP so the harness can see where the process "
-        "was: **before** = no write of this run begun, **during** = holding SQLite's WAL "
-        "write lock (inside a write transaction, its commit included), **after** = at least "
-        "one commit of this run done and no transaction open. After every kill the "
+        "was: **during** = holding the write lock (SQLite's WAL write lock, or on "
+        "PostgreSQL the store's advisory lock, by one of its connections): inside a write "
+        "transaction, its commit included; **after** = no transaction open and at least one "
+        "file or request of this run finished (committed or acknowledged); **before** = no "
+        "transaction open and nothing finished yet (start-up, reading). Kill delays are drawn "
+        "with a fixed seed from [0.9 x the time an uninterrupted run first takes the write "
+        "lock, 1.05 x its duration] for ingest, and [0.1, 0.5] s after the clients start "
+        "for serve. After every kill the "
         "workspace is reopened and audited: acknowledged entries/reports present (*lost*), "
         "every ledger entry's rows all present and none without an entry (*half batches*, "
         "counted against each entry's Merkle size and its `added` count), no "
@@ -141,12 +192,14 @@ def write_results(out: Path, table: list[str], notes: list[str], found: list[str
                   "Problems found:\n" + "\n".join(f"- {p}" for p in found[:50]))
     text = "\n".join([
         "# Crash safety (issue 11)", "",
-        ("Machine: 2 cores, 24 GB RAM, no GPU; SQLite (WAL, synchronous=FULL). "
+        ("Machine: 2 cores, 24 GB RAM, no GPU; SQLite (WAL, synchronous=FULL), PostgreSQL 15 "
+         "on loopback. "
          f"Date: {date.today().isoformat()}."), "",
         f"Command: `{command}`", "", method, "", *table, "", *notes, "", found_text, "",
         history, "",
-        ("The same harness runs in CI with 12 ingest kills and 10 serve kills "
-         "(tests/reliability/test_crash.py, marker `slow`)."), ""])
+        ("The same harness runs in CI (tests/reliability/test_crash.py, marker `slow`): 12 "
+         "ingest kills and 10 serve kills on SQLite, 3 ingest kills on PostgreSQL (marker "
+         "`postgres`), and unit tests that the audit and both lock probes can fail."), ""])
     write_text_atomic(out, text)
 
 

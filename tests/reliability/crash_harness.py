@@ -5,15 +5,16 @@ reads ``/proc/locks`` to see whether it holds SQLite's WAL write lock (byte 120 
 ``-shm`` file, taken by ``BEGIN IMMEDIATE`` and released only after ``COMMIT``), then sends
 SIGKILL. So each kill is classed as
 
-* ``before``: no write of this run had begun (start-up, reading);
+* ``before``: no transaction open and nothing of this run finished yet (start-up, reading);
 * ``during``: inside a write transaction, its commit included;
-* ``after``: at least one commit of this run is done and no transaction is open.
+* ``after``: no transaction open, and at least one file or request of this run finished
+  (committed, or acknowledged as a duplicate).
 
 After every kill :func:`audit` reopens the workspace (SQLite recovers the WAL) and checks
 that nothing committed was lost, that no ledger entry is missing rows or has stray ones,
 that no report is stored twice, and that ``ceasefire verify`` exits 0.
 
-The ingest side lives here (:func:`ingest_kills`); the server side in ``crash_serve.py``.
+The ingest side is in ``crash_ingest.py``, the server side in ``crash_serve.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import contextlib
 import io
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +92,22 @@ def tcp_ports(pid: int) -> set[int]:
 def holds_pg_write_lock(pid: int, server_url: str) -> bool:
     """Whether process ``pid`` is inside a PostgreSQL write transaction of a workspace: one of
     its connections holds the store's advisory write lock (see store/postgres.py)."""
-    import psycopg
-
     ports = sorted(tcp_ports(pid))
     if not ports:
         return False
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        row = admin.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted AND a.client_port = ANY(%s)",
-            (ports,)).fetchone()
+    row = _admin(server_url).execute(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND a.client_port = ANY(%s)",
+        (ports,)).fetchone()
     return bool(row and row[0])
+
+
+@lru_cache(maxsize=4)
+def _admin(server_url: str) -> Any:
+    """One connection per server for the probe: it is polled every few milliseconds."""
+    import psycopg
+
+    return psycopg.connect(server_url, autocommit=True)
 
 
 Probe = Callable[[int], bool]
@@ -260,7 +265,7 @@ def new_workspace(root: Path, database: str | None = None) -> Path:
     return root
 
 
-# -- ingest ---------------------------------------------------------------------------------
+# -- one kill's record ----------------------------------------------------------------------
 @dataclass
 class Kill:
     target: str            # "ingest" or "serve"
@@ -280,106 +285,3 @@ class Kill:
         self.lost, self.half = len(found.lost), len(found.half)
         self.duplicates, self.verify_failed = len(found.duplicates), found.verify_code != 0
         return self
-
-
-@dataclass
-class Round:
-    """One fresh workspace: killed runs until a run of the same command completes."""
-
-    kills: int
-    resume_s: float
-    reference_s: float
-    equal: bool
-    difference: str = ""
-
-
-def ingest_command(root: Path, files: list[Path], fmt: str) -> list[str]:
-    return [*CLI, "ingest", "--format", fmt, "--json", "-q", "-w", str(root),
-            *(str(f) for f in files)]
-
-
-def timed_run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float]:
-    start = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, timeout=600, check=False)
-    return done, time.perf_counter() - start
-
-
-def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
-                 fmt: str = "viina", per_round: int = 3, max_runs: int | None = None,
-                 database: Callable[[str], str] | None = None, server_url: str | None = None,
-                 ) -> tuple[list[Kill], list[Round]]:
-    """Kill ``ceasefire ingest FILES`` ``kills`` times at random points and audit each time.
-
-    An uninterrupted run on a fresh workspace is the reference (outcome and duration). Each
-    round starts a fresh workspace and runs the same command again and again, killing it at
-    a delay drawn from ``[0.2, 1.05] x`` the reference time; after ``per_round`` kills (or a
-    run that finished before its kill) the same command is run to the end and the
-    workspace must hold exactly what the reference holds.
-
-    ``database(name)`` gives each workspace its own PostgreSQL database URL (default: the
-    SQLite file); ``server_url`` is then the server to ask who holds the write lock.
-    """
-    def fresh(name: str) -> Path:
-        return new_workspace(work / name, database(name) if database else None)
-
-    rng = random.Random(seed)
-    ref_root = fresh("reference")
-    done, reference_s = timed_run(ingest_command(ref_root, files, fmt))
-    if done.returncode not in (0, 3):
-        raise RuntimeError(f"reference ingest failed ({done.returncode}): {done.stderr}")
-    with Workspace.open(ref_root) as ws:
-        expected = outcome(ws)
-    records: list[Kill] = []
-    rounds: list[Round] = []
-    runs = 0
-    max_runs = max_runs or kills * 3
-    while len(records) < kills and runs < max_runs:
-        root = fresh(f"round-{len(rounds)}")
-        probe = lock_probe(root, server_url)
-        before: StoreState | None = None
-        in_round = 0
-        while in_round < per_round and len(records) < kills and runs < max_runs:
-            runs += 1
-            delay = rng.uniform(0.2, 1.05) * reference_s
-            kill = _kill_ingest(root, files, fmt, delay, before, probe)
-            if kill is None:  # the run finished first: the workspace is complete
-                break
-            records.append(kill[0])
-            before = kill[1]
-            in_round += 1
-        done, resume_s = timed_run(ingest_command(root, files, fmt))
-        with Workspace.open(root) as ws:
-            got = outcome(ws)
-        diff = next((f"{name}: {len(got[name])} rows, reference {len(rows)}"
-                     for name, rows in expected.items() if got[name] != rows), "")
-        if done.returncode not in (0, 3):
-            diff = f"resume exited {done.returncode}: {done.stderr.strip()} {diff}"
-        rounds.append(Round(in_round, resume_s, reference_s, not diff, diff))
-    return records, rounds
-
-
-def _kill_ingest(root: Path, files: list[Path], fmt: str, delay: float,
-                 before: StoreState | None, probe: Probe) -> tuple[Kill, StoreState] | None:
-    committed_before = len(before.entries) if before else _entries(root)
-    proc = subprocess.Popen(ingest_command(root, files, fmt), stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    time.sleep(delay)
-    in_transaction = freeze_and_kill(proc, probe)
-    out = proc.stdout.read() if proc.stdout else ""
-    if proc.stdout:
-        proc.stdout.close()
-    if in_transaction is None:
-        return None
-    # a line is printed only after its file's transaction committed: an acknowledgement
-    acked = [json.loads(line) for line in out.splitlines() if line.strip()]
-    acked_seqs = {a["ledger_seq"]: a["added"] for a in acked if a["ledger_seq"]}
-    result = audit(root, before, acked_seqs)
-    committed = len(result.state.entries) - committed_before
-    phase = "during" if in_transaction else ("after" if committed else "before")
-    return Kill("ingest", delay, phase, len(acked), committed - len(acked_seqs),
-                result.problems).counted(result), result.state
-
-
-def _entries(root: Path) -> int:
-    with Workspace.open(root) as ws:
-        return ws.store.count("ledger")

@@ -187,7 +187,8 @@ def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
         unacked_stored = sum(1 for req in pending for k in req.reports
                              if k in checked.state.report_keys)
         committed = len(checked.state.entries) - (len(before.entries) if before else 0)
-        phase = "during" if in_transaction else ("after" if committed else "before")
+        finished = committed or any(r.status is not None for r in fresh)
+        phase = "during" if in_transaction else ("after" if finished else "before")
         result.kills.append(Kill("serve", wait, phase,
                                  sum(len(r.reports) for r in fresh if r.status is not None),
                                  unacked_stored, problems + checked.problems,

@@ -25,10 +25,10 @@ from tests.reliability.crash_harness import (
     StoreState,
     audit,
     freeze_and_kill,
-    ingest_kills,
     lock_probe,
     new_workspace,
 )
+from tests.reliability.crash_ingest import ingest_kills
 from tests.reliability.crash_serve import make_request, serve_kills, setup
 
 INGEST_KILLS = 12
@@ -110,17 +110,17 @@ def test_reports_and_their_idempotent_answer_commit_together(
     token = setup(root)
     req = make_request(0)
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": req.key}
-    remember = submit.remember
+    remember = submit.remember_many
 
     def crash(*args: object, **kw: object) -> None:
         raise RuntimeError("killed between the reports and the stored answer")
 
     with Workspace.open(root) as ws, TestClient(create_app(ws, watch=False)) as client:
-        monkeypatch.setattr(submit, "remember", crash)
+        monkeypatch.setattr(submit, "remember_many", crash)
         with pytest.raises(RuntimeError):
             client.post(req.path, json=req.body, headers=headers)
         assert ws.store.count("reports", {"report_id": "crash-0"}) == 0
-        monkeypatch.setattr(submit, "remember", remember)
+        monkeypatch.setattr(submit, "remember_many", remember)
         retry = client.post(req.path, json=req.body, headers=headers)
         assert retry.status_code == 201, retry.text
         assert [r["status"] for r in retry.json()["reports"]] == ["added"]
