@@ -7,7 +7,7 @@ position noted (inside a write transaction or not, see :mod:`crash_harness`) and
 Then:
 
 * the store is audited: every acknowledged report is there, once; no ledger entry is
-  missing rows; ``ceasefire verify`` passes;
+  missing rows and no batch request is half stored; ``ceasefire verify`` passes;
 * the server is restarted and every request that got no answer is sent again with the same
   key; the answer must be the one an uninterrupted server gives (201, every report
   ``added``): a request that was committed before the kill must be *replayed*, not answered
@@ -184,6 +184,11 @@ def serve_kills(work: Path, kills: int, *, seed: int = 11, clients: int = 2,
         acked = {k for req in requests if req.status is not None for k in req.reports}
         pending = [req for req in fresh if req.status is None]
         checked = audit(root, before, acked_reports=acked)
+        # a batch request is all or nothing, whichever ledger entry (group) carried it
+        checked.half += [f"{req.key}: {n} of {len(req.reports)} reports stored"
+                         for req in requests if 0 < (n := sum(
+                             k in checked.state.report_keys for k in req.reports))
+                         < len(req.reports)]
         unacked_stored = sum(1 for req in pending for k in req.reports
                              if k in checked.state.report_keys)
         committed = len(checked.state.entries) - (len(before.entries) if before else 0)
