@@ -128,13 +128,13 @@ def store_group(store: Store, submissions: Sequence[tuple[Principal, list[dict[s
         counts.append((principal, mine, len(good) - len(mine)))
     seq = None
     if fresh:
-        users = [{"user": p.name, "role": p.role, "added": len(mine), "duplicates": dup}
-                 for p, mine, dup in counts]
-        alone = len(users) == 1
-        note = ({"via": "api", **users[0]} if alone else
+        users: list[dict[str, Any]] = [
+            {"user": p.name, "role": p.role, "added": len(mine), "duplicates": dup}
+            for p, mine, dup in counts]
+        note = ({"via": "api", **users[0]} if len(users) == 1 else
                 {"via": "api", "added": len(fresh),
-                 "duplicates": sum(u["duplicates"] for u in users), "submissions": users})
-        names = {u["user"] for u in users}
+                 "duplicates": sum(dup for _, _, dup in counts), "submissions": users})
+        names = {p.name for p, _, _ in counts}
         seq = ledger.record(store, actor=names.pop() if len(names) == 1 else "api",
                             action=ACTION, rows={"reports": fresh}, note=note).seq
     return [{
