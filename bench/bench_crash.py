@@ -136,9 +136,9 @@ def main() -> None:
          f"{sum(r.equal for r in rounds)}/{len(rounds)} ended equal to an uninterrupted run "
          f"(uninterrupted run {reference:.2f} s; resume s = the completing run); "
          f"{ingest_s:.0f} s in all."),
-        *([f"- ingest on PostgreSQL: the same files, {len(pg_rounds)} rounds, "
+        *([(f"- ingest on PostgreSQL: the same files, {len(pg_rounds)} rounds, "
            f"{sum(r.equal for r in pg_rounds)}/{len(pg_rounds)} ended equal to an "
-           f"uninterrupted run ({pg_rounds[0].reference_s:.2f} s)."] if pg_rounds else []),
+           f"uninterrupted run ({pg_rounds[0].reference_s:.2f} s).")] if pg_rounds else []),
         (f"- serve: {len(served.requests):,} requests ({reports:,} reports, every 5th "
          "request a batch of 4); after each kill the unanswered requests were resent with "
          "their keys; at the end all were resent: final store "
