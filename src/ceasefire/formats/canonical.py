@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from ceasefire.core.evidence import NEUTRAL, RELIABILITY_GRADES, Source, SourceKind
 from ceasefire.core.validation import REPORT_COLUMNS
 from ceasefire.errors import InputError, Problem
-from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv
+from ceasefire.formats.base import Chunk, Reader, csv_chunks, prepare_csv, shown
 
 REQUIRED_HEADER = ("report_id", "observed_at", "category")
 SOURCE_COLUMNS = ("source_id", "name", "kind", "affiliation", "reliability", "origin_group")
@@ -92,8 +92,9 @@ def read_sources(path: Path) -> list[Source]:
     header, encoding = prepare_csv(path, ("source_id", "name", "kind"), "sources.csv")
     unknown = [c for c in header if c not in SOURCE_COLUMNS]
     if unknown:
-        raise InputError(f"unknown column(s) {', '.join(unknown)} (expected "
-                         f"{', '.join(SOURCE_COLUMNS)})", file=path, line=1, field=unknown[0])
+        raise InputError(f"unknown column(s) {', '.join(shown(c) for c in unknown)} (expected "
+                         f"{', '.join(SOURCE_COLUMNS)})", file=path, line=1,
+                         field=shown(unknown[0]))
     sources: list[Source] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
