@@ -15,7 +15,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ceasefire.errors import CeasefireError
 from ceasefire.fsutil import write_bytes_atomic, write_text_atomic
-from ceasefire.reports import charts
 from ceasefire.reports.model import MissionReport
 
 FORMATS = ("html", "md", "json", "pdf")
@@ -27,6 +26,10 @@ _env = Environment(loader=PackageLoader("ceasefire.reports", "templates"),
 
 def images(report: MissionReport) -> dict[str, bytes]:
     """The PNG images of a report: the map and the two charts."""
+    # matplotlib is imported here, not at module level: it costs ~0.3 s, and every
+    # `ceasefire` command imports this module through the CLI
+    from ceasefire.reports import charts
+
     return {
         "map": charts.situation_map(report.map_layers, f"{report.agreement_title}: "
                                     f"{report.period_from} to {report.period_to}"),
