@@ -74,15 +74,20 @@ def _stopped(pid: int) -> bool:
 
 
 def tcp_ports(pid: int) -> set[int]:
-    """The local TCP ports of the sockets process ``pid`` holds open."""
+    """The local TCP ports of the sockets process ``pid`` holds open (none once it has
+    exited: a zombie, which ``freeze_and_kill`` can meet, has no fd or net entries)."""
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        with contextlib.suppress(OSError):
-            if (link := os.readlink(fd)).startswith("socket:["):
-                inodes.add(link[8:-1])
-    ports = set()
-    for name in ("tcp", "tcp6"):
-        for line in Path(f"/proc/{pid}/net/{name}").read_text().splitlines()[1:]:
+    ports: set[int] = set()
+    try:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if (link := os.readlink(fd)).startswith("socket:["):
+                    inodes.add(link[8:-1])
+        tables = [Path(f"/proc/{pid}/net/{name}").read_text() for name in ("tcp", "tcp6")]
+    except OSError:
+        return ports
+    for table in tables:
+        for line in table.splitlines()[1:]:
             fields = line.split()
             if fields[9] in inodes:
                 ports.add(int(fields[1].rsplit(":", 1)[1], 16))
