@@ -34,7 +34,9 @@ incident without the sequential pass, which only runs over the rest.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,9 +44,19 @@ import numpy as np
 from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
 from ceasefire.core.profile import ScoringProfile
 
+try:  # optional compiled kernels (extra "fast"); the numpy code below gives the same results
+    from ceasefire.core import _fusion_jit
+except ImportError:  # pragma: no cover - depends on the environment
+    _fusion_jit = None  # type: ignore[assignment]
+
+#: use the numba kernels when importable (tests switch this off to compare both paths)
+USE_NUMBA = _fusion_jit is not None
+_THREADS = 4  # at most this many threads for the numba kernels (and no more than CPUs)
+
 EARTH_RADIUS_M = 6_371_008.8
 M_PER_DEG = EARTH_RADIUS_M * np.pi / 180.0
 _CHUNK = 2_000_000  # candidate pairs per block (bounds peak memory)
+_SCORE_CHUNK = 1 << 15
 Progress = Callable[[str, int, int], None]
 
 
@@ -138,7 +150,9 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
                         progress: Progress | None = None) -> Graph:
     """Every compatible pair, found by space-time blocking (see the module docstring)."""
     order = canonical_order(arrays)
-    r = arrays.take(order)
+    # every column in canonical order, but gid (strings: slow to gather, not needed here)
+    r = ReportArrays(*(arrays.gid if f == "gid" else getattr(arrays, f)[order]
+                       for f in ReportArrays.__dataclass_fields__))
     n = len(r)
     tables = profile.category_tables()
     win = np.array([tables.window_s[c] for c in CATEGORIES])[r.category]
@@ -157,11 +171,20 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
     base_s = float(np.quantile(reach_s, 0.5))
     lt = np.maximum(np.ceil(np.log2(reach_t / base_t) - 1e-9), 0).astype(np.int64)
     ls = np.maximum(np.ceil(np.log2(reach_s / base_s) - 1e-9), 0).astype(np.int64)
-    classes, cls = np.unique(np.stack([lt, ls], axis=1), axis=0, return_inverse=True)
-    cls = cls.ravel()
-    members = [np.flatnonzero(cls == c) for c in range(len(classes))]
+    # classes: the distinct (lt, ls) in lexicographic order (as np.unique(axis=0) gives)
+    width = int(ls.max()) + 1
+    present = np.flatnonzero(np.bincount(lt * width + ls))
+    classes = np.stack([present // width, present % width], axis=1)
+    code = np.full(int(present[-1]) + 1, -1, dtype=np.int64)
+    code[present] = np.arange(len(present))
+    cls = code[lt * width + ls]
     # longitude degrees shrink with latitude: size cells for the most poleward report
     coslat = max(np.cos(np.radians(min(float(np.abs(r.lat).max()) + 1.0, 89.0))), 1e-3)
+    if USE_NUMBA and _fusion_jit is not None:
+        a, b = _pairs_numba(r, cls, classes, fam, mid, reach_t, reach_s, base_t, base_s,
+                            coslat, progress)
+        return _graph(order, r, a, b, unc, rad, win, mid)
+    members = [np.flatnonzero(cls == c) for c in range(len(classes))]
     grids: dict[tuple[int, int], tuple[np.ndarray, tuple[int, int]]] = {}
 
     def grid(gt: int, gs: int) -> tuple[np.ndarray, tuple[int, int]]:
@@ -211,11 +234,110 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
     b = np.concatenate(b_parts) if b_parts else empty
     pair_order = np.lexsort((a, b))
     a, b = a[pair_order], b[pair_order]
-    dist = haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b])
-    allow_s = unc[a] + unc[b] + (rad[a] + rad[b]) / 2.0
-    allow_t = (r.t_end[a] - r.t_start[a] + r.t_end[b] - r.t_start[b]) / 2.0 + \
-        (win[a] + win[b]) / 2.0
-    score = (dist / allow_s) ** 2 + (np.abs(mid[a] - mid[b]) / np.maximum(allow_t, 1.0)) ** 2
+    return _graph(order, r, a, b, unc, rad, win, mid)
+
+
+def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.ndarray,
+                 mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, base_t: float,
+                 base_s: float, coslat: float, progress: Progress | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of the numpy blocking above, by compiled kernels: same classes, grids,
+    cells and tests, so the same set of pairs; sorted by (b, a)."""
+    jit = _fusion_jit
+    assert jit is not None
+    n = len(r)
+    p, lam = np.radians(r.lat), np.radians(r.lon)
+    ux, uy, uz = np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)
+    src, evt = r.source.astype(np.int64), r.event.astype(np.int64)
+    fam64 = fam.astype(np.int64)
+    members = jit.split_classes(cls.astype(np.int64), len(classes))
+    mid_min, lat_min, lon_min = mid.min(), r.lat.min(), r.lon.min()
+    fam_n = int(fam.max()) + 1
+    shapes: dict[tuple[int, int], tuple[float, float, float, int, int, int]] = {}
+    jobs = []
+    for i in range(len(classes)):
+        for j in range(i, len(classes)):
+            g = (int(max(classes[i][0], classes[j][0])),
+                 int(max(classes[i][1], classes[j][1])))
+            if g not in shapes:  # as grid() above; bins are monotone: max bin = max's bin
+                cell_t = 2.0 * base_t * 2.0 ** g[0] * 1.000001
+                cell_lat = 2.0 * base_s * 2.0 ** g[1] * 1.000001 / M_PER_DEG
+                cell_lon = cell_lat / coslat
+                nt = int(np.floor((mid.max() - mid_min) / cell_t)) + 3
+                ny = int(np.floor((r.lat.max() - lat_min) / cell_lat)) + 3
+                nx = int(np.floor((r.lon.max() - lon_min) / cell_lon)) + 3
+                if fam_n * nt * ny * nx >= 2**62:
+                    raise ValueError("fusion grid too fine for the extent of the data")
+                shapes[g] = (cell_t, cell_lat, cell_lon, nt, ny, nx)
+            jobs.append((i, j, g))
+
+    # one row of the columns the tests read per report: one cache line per lookup
+    # (integer codes as floats: exact below 2**53)
+    cols = np.empty((n, 8))
+    for k, col in enumerate((mid, reach_t, reach_s, src, evt, ux, uy, uz)):
+        cols[:, k] = col
+
+    arenas: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def make_cells(c: int, g: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        cell_t, cell_lat, cell_lon, nt, ny, nx = shapes[g]
+        k = len(members[c])
+        if c not in arenas:  # one per class, reused by every grid
+            arenas[c] = (*(np.empty(k, np.int64) for _ in range(7)), np.empty((k, 8)))
+        arena = arenas[c]
+        nc = jit.cells(members[c], fam64, mid, r.lat, r.lon, mid_min, lat_min, lon_min,
+                       cell_t, cell_lat, cell_lon, nt, ny, nx, cols, arena)
+        return arena[3], arena[4][:nc], arena[5][:nc], arena[6][:nc], arena[7]
+
+
+    def join(cells: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, ...]], i: int, j: int,
+             g: tuple[int, int]) -> tuple[np.ndarray, ...]:
+        # query from the smaller class: fewer cells to look up
+        qc, ic = (i, j) if len(members[i]) <= len(members[j]) else (j, i)
+        size = len(members[i]) + len(members[j])  # most often enough: else grown once
+        out = jit.join(cells[(qc, g)], cells[(ic, g)], i == j, shapes[g][4], shapes[g][5],
+                       np.empty(size, np.int64), np.empty(size, np.int64), 0,
+                       np.empty(64, np.int64), np.empty(64, np.int64), 0)
+        return out[0][:out[2]], out[1][:out[2]], out[3][:out[5]], out[4][:out[5]]
+
+    # the kernels release the GIL: cells, then class pairs, run on a few threads
+    workers = max(1, min(_THREADS, os.cpu_count() or 1))
+    found: list[tuple[np.ndarray, ...]] = []
+    with ThreadPoolExecutor(workers) as pool:
+        # one grid at a time (each class's cells are rebuilt in its arena for the next
+        # grid once every join of this one is done)
+        for g in sorted(shapes):
+            in_g = [job for job in jobs if job[2] == g]
+            keys = sorted({(c, g) for i, j, _ in in_g for c in (i, j)})
+            made = [pool.submit(make_cells, *key) for key in keys]
+            cells = {key: f.result() for key, f in zip(keys, made, strict=True)}
+            for f in [pool.submit(join, cells, *job) for job in in_g]:
+                if progress:
+                    progress("blocking", len(found), len(jobs))
+                found.append(f.result())
+    if progress:
+        progress("blocking", len(jobs), len(jobs))
+    qa = np.concatenate([f[2] for f in found])  # borderline distances: numpy decides
+    cb = np.concatenate([f[3] for f in found])
+    ok = haversine_m(r.lat[qa], r.lon[qa], r.lat[cb], r.lon[cb]) <= reach_s[qa] + reach_s[cb]
+    return jit.sort_pairs(np.concatenate([f[0] for f in found] + [qa[ok]]),
+                          np.concatenate([f[1] for f in found] + [cb[ok]]), n)
+
+
+
+def _graph(order: np.ndarray, r: ReportArrays, a: np.ndarray, b: np.ndarray, unc: np.ndarray,
+           rad: np.ndarray, win: np.ndarray, mid: np.ndarray) -> Graph:
+    """The graph of the sorted pairs, with their scores (elementwise, in chunks that stay
+    in cache: fresh memory is slow to touch)."""
+    score = np.empty(len(a))
+    for lo in range(0, len(a), _SCORE_CHUNK):
+        sa, sb = a[lo:lo + _SCORE_CHUNK], b[lo:lo + _SCORE_CHUNK]
+        dist = haversine_m(r.lat[sa], r.lon[sa], r.lat[sb], r.lon[sb])
+        allow_s = unc[sa] + unc[sb] + (rad[sa] + rad[sb]) / 2.0
+        allow_t = (r.t_end[sa] - r.t_start[sa] + r.t_end[sb] - r.t_start[sb]) / 2.0 + \
+            (win[sa] + win[sb]) / 2.0
+        score[lo:lo + _SCORE_CHUNK] = (dist / allow_s) ** 2 + (
+            np.abs(mid[sa] - mid[sb]) / np.maximum(allow_t, 1.0)) ** 2
     return Graph(order, a, b, score)
 
 
@@ -315,6 +437,9 @@ def _assign(n: int, graph: Graph, comp: np.ndarray, redo: np.ndarray) -> np.ndar
     # edges are sorted by b: slice each node's earlier neighbours
     starts = np.searchsorted(eb, hard_nodes, "left")
     ends = np.searchsorted(eb, hard_nodes, "right")
+    if USE_NUMBA and _fusion_jit is not None:
+        anchor[hard_nodes] = _fusion_jit.assign(n, hard_nodes, starts, ends, ea, es)
+        return anchor
     ea_l, es_l = ea.tolist(), es.tolist()
     label: dict[int, int] = {}
     members: dict[int, int] = {}

@@ -1,0 +1,118 @@
+"""The numba kernels (extra "fast") and the pure-numpy fusion give identical results."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ceasefire.core import fusion
+from ceasefire.core.evidence import CATEGORIES
+from ceasefire.core.fusion import ReportArrays, attach, compatibility_graph, fuse
+from ceasefire.core.profile import DEFAULT_PROFILE
+
+pytest.importorskip("numba")
+
+T = 1_745_000_000.0
+
+
+def both(monkeypatch: pytest.MonkeyPatch, call):  # type: ignore[no-untyped-def]
+    """(numba result, numpy result) of call()."""
+    monkeypatch.setattr(fusion, "USE_NUMBA", True)
+    fast = call()
+    monkeypatch.setattr(fusion, "USE_NUMBA", False)
+    slow = call()
+    return fast, slow
+
+
+def assert_same(monkeypatch: pytest.MonkeyPatch, arr: ReportArrays) -> None:
+    g1, g0 = both(monkeypatch, lambda: compatibility_graph(arr, DEFAULT_PROFILE))
+    for f in ("order", "a", "b", "score"):
+        np.testing.assert_array_equal(getattr(g1, f), getattr(g0, f), err_msg=f)
+    r1, r0 = both(monkeypatch, lambda: fuse(arr, DEFAULT_PROFILE))
+    np.testing.assert_array_equal(r1.anchor, r0.anchor)
+    np.testing.assert_array_equal(r1.labels, r0.labels)
+    assert (r1.n_incidents, r1.n_pairs) == (r0.n_incidents, r0.n_pairs)
+
+
+def random_arrays(rng: np.random.Generator, n: int, spread_deg: float, days: float
+                  ) -> ReportArrays:
+    """Reports of mixed categories and precisions, with repeated places, sources, events."""
+    n_src = max(2, n // 20)
+    src = rng.integers(0, n_src, n)
+    ev = np.where(rng.random(n) < 0.3, rng.integers(0, max(1, n // 10), n), -1)
+    t = T + rng.random(n) * days * 86400
+    half = rng.choice([0.0, 60.0, 900.0, 3600.0, 43200.0, 3 * 86400.0], n)
+    lat = 48.0 + rng.normal(0, spread_deg, n)
+    lon = 37.0 + rng.normal(0, spread_deg, n)
+    dup = rng.random(n) < 0.2  # exact repeats of another report's place and time
+    other = rng.integers(0, n, n)
+    lat[dup], lon[dup], t[dup] = lat[other[dup]], lon[other[dup]], t[other[dup]]
+    unc = rng.choice([0.0, 50.0, 500.0, 2000.0, 10000.0, 60000.0], n)
+    cats = rng.choice(list(CATEGORIES), n)
+    return ReportArrays.build(
+        [f"s{s}:{i}" for i, s in enumerate(src)], [f"s{s}" for s in src],
+        [None if e < 0 else f"e{e}" for e in ev], (t - half).tolist(), (t + half).tolist(),
+        lat.tolist(), lon.tolist(), unc.tolist(), cats.tolist())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_inputs(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.choice([1, 2, 3, 40, 500, 3000]))
+    arr = random_arrays(rng, n, spread_deg=float(rng.choice([0.01, 0.3, 2.0])),
+                        days=float(rng.choice([0.1, 3.0, 60.0])))
+    assert_same(monkeypatch, arr)
+
+
+def test_distances_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pairs exactly at (and one metre either side of) the distance limit: the compiled
+    test leaves them to numpy's formula, so both paths agree."""
+    profile = DEFAULT_PROFILE
+    tables = profile.category_tables()
+    u = 500.0
+    limit = 2 * u + tables.radius_m["shelling"]
+    rows = []
+    for k, d in enumerate(np.linspace(limit - 1.0, limit + 1.0, 41)):
+        dlat = d / fusion.M_PER_DEG
+        rows.append((f"a:{k}", 48.0 + 0.5 * k, 37.0))
+        rows.append((f"b:{k}", 48.0 + 0.5 * k + dlat, 37.0))
+    n = len(rows)
+    arr = ReportArrays.build([r[0] for r in rows], [r[0].split(":")[0] for r in rows],
+                             [None] * n, [T] * n, [T + 60] * n, [r[1] for r in rows],
+                             [r[2] for r in rows], [u] * n, ["shelling"] * n)
+    assert_same(monkeypatch, arr)
+    assert 0 < len(compatibility_graph(arr, profile).a) < n // 2
+
+
+def test_attach_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    arr = random_arrays(rng, 2000, 0.3, 3.0)
+    previous = fuse(arr, DEFAULT_PROFILE).labels.copy()
+    previous[rng.random(len(arr)) < 0.2] = -1
+    r1, r0 = both(monkeypatch, lambda: attach(arr, previous, DEFAULT_PROFILE))
+    np.testing.assert_array_equal(r1.anchor, r0.anchor)
+    np.testing.assert_array_equal(r1.labels, r0.labels)
+
+
+@pytest.fixture(scope="module")
+def synthetic_50k() -> Iterator[ReportArrays]:
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        from evaluate import load
+        from synthetic import generate
+    finally:
+        sys.path.remove(str(bench))
+    sources, reports, _ = generate(days=50_000 / 305.0, events_per_day=60.0, seed=7)
+    arrays, _ = load(sources, reports)
+    yield arrays
+
+
+def test_bench_synthetic_50k(monkeypatch: pytest.MonkeyPatch,
+                             synthetic_50k: ReportArrays) -> None:
+    assert len(synthetic_50k) > 40_000
+    assert_same(monkeypatch, synthetic_50k)
