@@ -63,6 +63,27 @@ def _shell_sort(sk: np.ndarray, perm: np.ndarray, s: int, e: int) -> None:
 
 
 @njit(cache=True, nogil=True)
+def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: np.ndarray,
+            event: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Per report: mid, reach_t, reach_s, source, event (integer codes as floats: exact
+    below 2**53) and the unit vector of its place."""
+    out = np.empty((len(mid), 8))
+    for i in range(len(mid)):
+        p = np.radians(lat[i])
+        lam = np.radians(lon[i])
+        cp = np.cos(p)
+        out[i, 0] = mid[i]
+        out[i, 1] = reach_t[i]
+        out[i, 2] = reach_s[i]
+        out[i, 3] = source[i]
+        out[i, 4] = event[i]
+        out[i, 5] = cp * np.cos(lam)
+        out[i, 6] = cp * np.sin(lam)
+        out[i, 7] = np.sin(p)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def cells(members: np.ndarray, fam: np.ndarray, mid: np.ndarray, lat: np.ndarray,
           lon: np.ndarray, mid_min: float, lat_min: float, lon_min: float, cell_t: float,
           cell_lat: float, cell_lon: float, nt: int, ny: int, nx: int, cols: np.ndarray,

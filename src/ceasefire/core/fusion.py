@@ -246,9 +246,6 @@ def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.
     jit = _fusion_jit
     assert jit is not None
     n = len(r)
-    p, lam = np.radians(r.lat), np.radians(r.lon)
-    ux, uy, uz = np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)
-    src, evt = r.source.astype(np.int64), r.event.astype(np.int64)
     fam64 = fam.astype(np.int64)
     members = jit.split_classes(cls.astype(np.int64), len(classes))
     mid_min, lat_min, lon_min = mid.min(), r.lat.min(), r.lon.min()
@@ -272,10 +269,7 @@ def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.
             jobs.append((i, j, g))
 
     # one row of the columns the tests read per report: one cache line per lookup
-    # (integer codes as floats: exact below 2**53)
-    cols = np.empty((n, 8))
-    for k, col in enumerate((mid, reach_t, reach_s, src, evt, ux, uy, uz)):
-        cols[:, k] = col
+    cols = jit.columns(mid, reach_t, reach_s, r.source, r.event, r.lat, r.lon)
 
     arenas: dict[int, tuple[np.ndarray, ...]] = {}
 
