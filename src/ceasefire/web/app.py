@@ -25,6 +25,7 @@ from fastapi import Depends, FastAPI
 from ceasefire import __version__
 from ceasefire.web import api_docs, dashboard, errors, ogc, security, sse
 from ceasefire.web.auth import gate
+from ceasefire.web.group_commit import GroupCommit
 from ceasefire.web.routes import (
     agreements,
     alerts,
@@ -35,7 +36,7 @@ from ceasefire.web.routes import (
     reports,
     sources,
 )
-from ceasefire.web.users import Principal
+from ceasefire.web.users import Principal, TokenCache
 from ceasefire.workspace import Workspace
 
 DEFAULT_MAX_UPLOAD = 500 * (1 << 20)
@@ -70,6 +71,8 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
                   swagger_ui_oauth2_redirect_url=None)
     app.state.workspace = workspace
     app.state.write_lock = threading.RLock()
+    app.state.group_commit = GroupCommit(workspace, app.state.write_lock)
+    app.state.token_cache = TokenCache()
     app.state.max_upload_bytes = max_upload_bytes
     app.state.events = sse.Watcher(workspace, poll_s=poll_s)
     errors.install(app)

@@ -55,9 +55,7 @@ def current_principal(request: Request,
         if wait is not None:
             raise RateLimited(f"too many invalid tokens from this client: try again in "
                               f"{wait} s", wait)
-    cache = getattr(request.app.state, "token_cache", None)
-    if cache is None:  # made on first use (two racing requests just make one extra)
-        cache = request.app.state.token_cache = TokenCache()
+    cache: TokenCache = request.app.state.token_cache
     principal = cache.authenticate(workspace_of(request).store, token)
     if principal is None:
         if limiter is not None:

@@ -6,8 +6,9 @@ many clients the lock holder kept losing the GIL to request parsing: throughput 
 clients were added. Here the first request to arrive leads: it takes every submission
 queued so far (its own first), checks and writes them one after the other inside ONE
 transaction, commits, and only then answers them all; the next queued request leads the
-following group. Each submission keeps its own ledger entry, its own idempotency record and
-its own answer, exactly as when run alone; what is shared is the commit. No request is
+following group. The group's reports go into one ledger entry whose note names each
+submission's user and counts (``submit.store_group``); each submission keeps its own
+idempotency record and its own answer, exactly as when run alone. No request is
 acknowledged before the commit that holds its reports.
 
 Within a group, submissions run in arrival order and see the rows the earlier ones wrote,
@@ -60,7 +61,8 @@ class Submission:
 
 
 class GroupCommit:
-    """The submission queue of one app (``app.state``), over its write lock."""
+    """The submission queue of one app (``app.state.group_commit``, made by
+    ``create_app``), over its write lock."""
 
     def __init__(self, ws: Workspace, write_lock: threading.RLock) -> None:
         self.ws = ws
@@ -167,15 +169,3 @@ class GroupCommit:
                                          for i, _ in writing if i.key and i.digest])
         for item, first in repeats:
             item.status, item.body, item.replayed = first.status, first.body, True
-
-
-_SETUP = threading.Lock()
-
-
-def of_app(state: Any, ws: Workspace) -> GroupCommit:
-    """The app's queue (made on first use, over the app's ``write_lock``)."""
-    with _SETUP:
-        queue: GroupCommit | None = getattr(state, "group_commit", None)
-        if queue is None:
-            queue = state.group_commit = GroupCommit(ws, state.write_lock)
-    return queue

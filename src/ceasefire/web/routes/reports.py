@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.store.conditions import Eq
-from ceasefire.web import group_commit, submit
+from ceasefire.web import submit
 from ceasefire.web.auth import gate, workspace_of
+from ceasefire.web.group_commit import GroupCommit
 from ceasefire.web.query import Filters, parse_page
 from ceasefire.web.routes import listing
 from ceasefire.web.users import Principal
@@ -99,7 +100,8 @@ def _idempotent(request: Request, ws: Workspace, principal: Principal, key: str 
     if key is not None:
         key = submit.check_key(key)
         digest = submit.request_hash(request.method, request.url.path, body)
-    done = group_commit.of_app(request.app.state, ws).submit(principal, key, digest, reports)
+    queue: GroupCommit = request.app.state.group_commit
+    done = queue.submit(principal, key, digest, reports)
     if done.replayed:
         return JSONResponse(done.body, status_code=done.status,
                             headers={"Idempotent-Replayed": "true"})
