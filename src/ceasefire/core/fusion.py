@@ -191,11 +191,10 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
         """Cell keys of every report in the grid whose cells are twice reach (gt, gs):
         family first (never compatible across families), then time, lat, lon."""
         if (gt, gs) not in grids:
-            cell_t = 2.0 * base_t * 2.0 ** gt * 1.000001
-            cell_lat = 2.0 * base_s * 2.0 ** gs * 1.000001 / M_PER_DEG
+            cell_t, cell_lat, cell_lon = _cell_sizes((gt, gs), base_t, base_s, coslat)
             tb = np.floor((mid - mid.min()) / cell_t).astype(np.int64)
             yb = np.floor((r.lat - r.lat.min()) / cell_lat).astype(np.int64)
-            xb = np.floor((r.lon - r.lon.min()) / (cell_lat / coslat)).astype(np.int64)
+            xb = np.floor((r.lon - r.lon.min()) / cell_lon).astype(np.int64)
             nt, ny, nx = int(tb.max()) + 3, int(yb.max()) + 3, int(xb.max()) + 3
             if (int(fam.max()) + 1) * nt * ny * nx >= 2**62:
                 raise ValueError("fusion grid too fine for the extent of the data")
@@ -205,12 +204,10 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
 
     a_parts, b_parts = [], []
     cells: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, ...]] = {}
-    # a pair of classes meets in the grid of the coarser reach in each dimension
-    jobs = [(i, j) for i in range(len(classes)) for j in range(i, len(classes))]
-    for step, (i, j) in enumerate(jobs):
+    jobs = _class_pairs(classes)
+    for step, (i, j, g) in enumerate(jobs):
         if progress:
             progress("blocking", step, len(jobs))
-        g = (int(max(classes[i][0], classes[j][0])), int(max(classes[i][1], classes[j][1])))
         key, shape = grid(*g)
         for c in (i, j):
             if (c, g) not in cells:
@@ -237,6 +234,24 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
     return _graph(order, r, a, b, unc, rad, win, mid)
 
 
+def _class_pairs(classes: np.ndarray) -> list[tuple[int, int, tuple[int, int]]]:
+    """Every pair of reach classes ``(i, j)``, ``i <= j``, with the grid they meet in: the
+    coarser reach in each dimension."""
+    return [(i, j, (int(max(classes[i][0], classes[j][0])),
+                    int(max(classes[i][1], classes[j][1]))))
+            for i in range(len(classes)) for j in range(i, len(classes))]
+
+
+def _cell_sizes(g: tuple[int, int], base_t: float, base_s: float, coslat: float
+                ) -> tuple[float, float, float]:
+    """Cell size (seconds, degrees of latitude, degrees of longitude) of grid ``g``: twice
+    the reach of its class, a hair wider so that a pair at exactly the reach is one cell
+    apart; longitude degrees shrink with latitude (``coslat``: the most poleward report)."""
+    cell_t = 2.0 * base_t * 2.0 ** g[0] * 1.000001
+    cell_lat = 2.0 * base_s * 2.0 ** g[1] * 1.000001 / M_PER_DEG
+    return cell_t, cell_lat, cell_lat / coslat
+
+
 def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.ndarray,
                  mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, base_t: float,
                  base_s: float, coslat: float, progress: Progress | None
@@ -251,22 +266,15 @@ def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.
     mid_min, lat_min, lon_min = mid.min(), r.lat.min(), r.lon.min()
     fam_n = int(fam.max()) + 1
     shapes: dict[tuple[int, int], tuple[float, float, float, int, int, int]] = {}
-    jobs = []
-    for i in range(len(classes)):
-        for j in range(i, len(classes)):
-            g = (int(max(classes[i][0], classes[j][0])),
-                 int(max(classes[i][1], classes[j][1])))
-            if g not in shapes:  # as grid() above; bins are monotone: max bin = max's bin
-                cell_t = 2.0 * base_t * 2.0 ** g[0] * 1.000001
-                cell_lat = 2.0 * base_s * 2.0 ** g[1] * 1.000001 / M_PER_DEG
-                cell_lon = cell_lat / coslat
-                nt = int(np.floor((mid.max() - mid_min) / cell_t)) + 3
-                ny = int(np.floor((r.lat.max() - lat_min) / cell_lat)) + 3
-                nx = int(np.floor((r.lon.max() - lon_min) / cell_lon)) + 3
-                if fam_n * nt * ny * nx >= 2**62:
-                    raise ValueError("fusion grid too fine for the extent of the data")
-                shapes[g] = (cell_t, cell_lat, cell_lon, nt, ny, nx)
-            jobs.append((i, j, g))
+    jobs = _class_pairs(classes)
+    for g in {g for _, _, g in jobs}:  # as grid() above; bins are monotone: max bin = max's
+        cell_t, cell_lat, cell_lon = _cell_sizes(g, base_t, base_s, coslat)
+        nt = int(np.floor((mid.max() - mid_min) / cell_t)) + 3
+        ny = int(np.floor((r.lat.max() - lat_min) / cell_lat)) + 3
+        nx = int(np.floor((r.lon.max() - lon_min) / cell_lon)) + 3
+        if fam_n * nt * ny * nx >= 2**62:
+            raise ValueError("fusion grid too fine for the extent of the data")
+        shapes[g] = (cell_t, cell_lat, cell_lon, nt, ny, nx)
 
     # one row of the columns the tests read per report: one cache line per lookup
     cols = jit.columns(mid, reach_t, reach_s, r.source, r.event, r.lat, r.lon)
@@ -282,7 +290,6 @@ def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.
         nc = jit.cells(members[c], fam64, mid, r.lat, r.lon, mid_min, lat_min, lon_min,
                        cell_t, cell_lat, cell_lon, nt, ny, nx, cols, arena)
         return arena[3], arena[4][:nc], arena[5][:nc], arena[6][:nc], arena[7]
-
 
     def join(cells: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, ...]], i: int, j: int,
              g: tuple[int, int]) -> tuple[np.ndarray, ...]:
@@ -316,7 +323,6 @@ def _pairs_numba(r: ReportArrays, cls: np.ndarray, classes: np.ndarray, fam: np.
     ok = haversine_m(r.lat[qa], r.lon[qa], r.lat[cb], r.lon[cb]) <= reach_s[qa] + reach_s[cb]
     return jit.sort_pairs(np.concatenate([f[0] for f in found] + [qa[ok]]),
                           np.concatenate([f[1] for f in found] + [cb[ok]]), n)
-
 
 
 def _graph(order: np.ndarray, r: ReportArrays, a: np.ndarray, b: np.ndarray, unc: np.ndarray,
