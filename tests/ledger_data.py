@@ -12,6 +12,14 @@ from ceasefire.services import agreements, assess, evidence, findings, fusion, i
 from ceasefire.workspace import Workspace
 from tests.conftest import EXAMPLES, TEST_DATA
 
+
+def flip_first_byte(column: str) -> str:
+    """SQL that changes the first byte of a hex column.  A fixed '00' prefix is a no-op for
+    1 value in 256 (a CI run hit one), so the tampering tests would fail now and then."""
+    return (f"CASE WHEN substr({column}, 1, 2) = '00' THEN 'ff' ELSE '00' END "
+            f"|| substr({column}, 3)")
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 EXTRA = """report_id,source_id,observed_at,time_uncertainty_min,lat,lon,location_uncertainty_m,\
 place,category,perpetrator,target_class,weapon_class,count,credibility,text

@@ -12,6 +12,7 @@ import pytest
 from ceasefire import checkpoints, keys, ledger, merkle, record
 from ceasefire.errors import InputError, LedgerError
 from ceasefire.workspace import Workspace
+from tests.ledger_data import flip_first_byte
 
 
 def _add(ws: Workspace, n: int, start: int = 0) -> None:
@@ -132,11 +133,11 @@ def test_rewritten_chain_is_named_by_the_checkpoint(workspace: Workspace) -> Non
 
 
 @pytest.mark.parametrize("sql, match", [
-    ("UPDATE checkpoints SET root = '00' || substr(root, 3) WHERE tree_size = 6", "altered"),
-    ("UPDATE checkpoints SET signature = '00' || substr(signature, 3) WHERE tree_size = 6",
+    ("UPDATE checkpoints SET root = " + flip_first_byte("root") + " WHERE tree_size = 6", "altered"),
+    ("UPDATE checkpoints SET signature = " + flip_first_byte("signature") + " WHERE tree_size = 6",
      "does not verify"),
     ("UPDATE checkpoints SET time = '2020-01-01T00:00:00Z' WHERE tree_size = 6", "altered"),
-    ("UPDATE checkpoints SET leaves = '00' || substr(leaves, 3) WHERE tree_size = 6", "altered"),
+    ("UPDATE checkpoints SET leaves = " + flip_first_byte("leaves") + " WHERE tree_size = 6", "altered"),
     ("UPDATE checkpoints SET leaves = substr(leaves, 65) WHERE tree_size = 6", "altered"),
     ("DELETE FROM checkpoints WHERE tree_size = 6", "missing"),
     ("UPDATE checkpoints SET key_id = 'ffffffffffffffff' WHERE tree_size = 6", "unknown key"),
@@ -159,8 +160,8 @@ def test_forged_key_rotation_is_detected(workspace: Workspace) -> None:
     _add(workspace, 1)
     checkpoints.create(workspace)
     keys.rotate(workspace)
-    _sql(workspace, "UPDATE signing_keys SET signature = '00' || substr(signature, 3) "
-                    "WHERE previous_key IS NOT NULL")
+    _sql(workspace, "UPDATE signing_keys SET signature = " + flip_first_byte("signature")
+                    + " WHERE previous_key IS NOT NULL")
     _fails(workspace, match="keys.rotate")
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from ceasefire import checkpoints, ledger
 from ceasefire.workspace import Workspace
-from tests.ledger_data import assessed_finding
+from tests.ledger_data import assessed_finding, flip_first_byte
 
 Tamper = Callable[[sqlite3.Connection, dict[str, int]], None]
 
@@ -114,8 +114,9 @@ CASES: list[tuple[str, Tamper, str | int | None]] = [
     ("renumber a report", _sql("UPDATE reports SET rid = rid + 1000 WHERE report_id = 'k-1'"),
      None),
     ("replace the public key", _sql("UPDATE signing_keys SET public_key = "
-                                    "'00' || substr(public_key, 3)"), "keys.init"),
-    ("edit a checkpoint", _sql("UPDATE checkpoints SET root = '00' || substr(root, 3)"), None),
+                                    + flip_first_byte("public_key")), "keys.init"),
+    ("edit a checkpoint", _sql("UPDATE checkpoints SET root = "
+                                                + flip_first_byte("root")), None),
     ("delete the checkpoints", _sql("DELETE FROM checkpoints"), None),
 ]
 
