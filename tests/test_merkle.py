@@ -71,7 +71,7 @@ def test_roots_at_every_prefix() -> None:
         assert got[n] == merkle.root(hashes[:n]), n
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=40), st.data())
 def test_proofs_property(leaves: list[bytes], data: st.DataObject) -> None:
     hashes = merkle.leaf_hashes(leaves)
