@@ -33,8 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import generate
 
+from ceasefire.core.blocking import haversine_m
 from ceasefire.core.confidence import combine, is_neutral_monitor, score_reports
-from ceasefire.core.fusion import ReportArrays, fuse, haversine_m
+from ceasefire.core.fusion import ReportArrays, fuse
 from ceasefire.core.profile import DEFAULT_PROFILE, ScoringProfile
 
 EPOCH = pd.Timestamp("1970-01-01", tz="UTC")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ceasefire.core.blocking import haversine_m
 from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
 from ceasefire.core.fusion import (
     ReportArrays,
     attach,
     compatibility_graph,
     fuse,
-    haversine_m,
     summarize,
 )
 from ceasefire.core.profile import DEFAULT_PROFILE, profile_from_settings

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from ceasefire.core import fusion
+from ceasefire.core.blocking import M_PER_DEG
 from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.fusion import ReportArrays, attach, compatibility_graph, fuse
 from ceasefire.core.profile import DEFAULT_PROFILE
@@ -77,7 +78,7 @@ def test_distances_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     limit = 2 * u + tables.radius_m["shelling"]
     rows = []
     for k, d in enumerate(np.linspace(limit - 1.0, limit + 1.0, 41)):
-        dlat = d / fusion.M_PER_DEG
+        dlat = d / M_PER_DEG
         rows.append((f"a:{k}", 48.0 + 0.5 * k, 37.0))
         rows.append((f"b:{k}", 48.0 + 0.5 * k + dlat, 37.0))
     n = len(rows)

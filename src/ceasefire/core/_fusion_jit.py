@@ -1,4 +1,5 @@
-"""Compiled (numba) kernels for :mod:`ceasefire.core.fusion`'s hot paths.
+"""Compiled (numba) kernels for the hot paths of :mod:`ceasefire.core.blocking` and
+:mod:`ceasefire.core.fusion`.
 
 Optional: importing this module raises ImportError when numba is not installed, and
 fusion then uses its pure-numpy code. Both paths give identical results: the kernels run
@@ -14,6 +15,7 @@ import numpy as np
 from numba import njit
 
 EARTH_RADIUS_M = 6_371_008.8
+R2 = EARTH_RADIUS_M * EARTH_RADIUS_M
 
 
 @njit(cache=True, nogil=True)
@@ -64,22 +66,19 @@ def _shell_sort(sk: np.ndarray, perm: np.ndarray, s: int, e: int) -> None:
 
 @njit(cache=True, nogil=True)
 def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: np.ndarray,
-            event: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+            event: np.ndarray, unit: np.ndarray) -> np.ndarray:
     """Per report: mid, reach_t, reach_s, source, event (integer codes as floats: exact
-    below 2**53) and the unit vector of its place."""
+    below 2**53) and the unit vector of its place (blocking.unit_vectors)."""
     out = np.empty((len(mid), 8))
     for i in range(len(mid)):
-        p = np.radians(lat[i])
-        lam = np.radians(lon[i])
-        cp = np.cos(p)
         out[i, 0] = mid[i]
         out[i, 1] = reach_t[i]
         out[i, 2] = reach_s[i]
         out[i, 3] = source[i]
         out[i, 4] = event[i]
-        out[i, 5] = cp * np.cos(lam)
-        out[i, 6] = cp * np.sin(lam)
-        out[i, 7] = np.sin(p)
+        out[i, 5] = unit[i, 0]
+        out[i, 6] = unit[i, 1]
+        out[i, 7] = unit[i, 2]
     return out
 
 
@@ -88,7 +87,7 @@ def cells(members: np.ndarray, fam: np.ndarray, mid: np.ndarray, lat: np.ndarray
           lon: np.ndarray, mid_min: float, lat_min: float, lon_min: float, cell_t: float,
           cell_lat: float, cell_lon: float, nt: int, ny: int, nx: int, cols: np.ndarray,
           arena: tuple[np.ndarray, ...]) -> int:
-    """fusion._cells of one class in one grid, written into the class's ``arena`` (reused
+    """blocking._cells of one class in one grid, written into the class's ``arena`` (reused
     from grid to grid: fresh memory is slow to touch): members in cell order, the occupied
     cells' keys, where each starts, how many, and the members' rows of ``cols`` in that
     order (so the join reads memory sequentially). Returns the number of cells."""
@@ -151,30 +150,34 @@ def cells(members: np.ndarray, fam: np.ndarray, mid: np.ndarray, lat: np.ndarray
 
 
 def join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny: int, nx: int,
-         out_a: np.ndarray, out_b: np.ndarray, m: int, bor_a: np.ndarray, bor_b: np.ndarray,
-         mb: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray, np.ndarray, int]:
-    """Compatible pairs between two classes' cells (see :func:`_join`); grows the buffers
-    (re-running the join) when they are too small."""
-    m2, mb2 = _join(qq, ii, same, ny, nx, out_a, out_b, m, bor_a, bor_b, mb)
-    if m2 > len(out_a) or mb2 > len(bor_a):  # too small: once more, with the sizes needed
-        out_a, out_b = _grow(out_a, m2), _grow(out_b, m2)
-        bor_a, bor_b = _grow(bor_a, mb2), _grow(bor_b, mb2)
-        m2, mb2 = _join(qq, ii, same, ny, nx, out_a, out_b, m, bor_a, bor_b, mb)
-    return out_a, out_b, m2, bor_a, bor_b, mb2
+         out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray, bor_a: np.ndarray,
+         bor_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray,
+                                     np.ndarray, int]:
+    """Compatible pairs between two classes' cells and their scores (see :func:`_join`);
+    grows the buffers (re-running the join) when they are too small."""
+    m, mb = _join(qq, ii, same, ny, nx, out_a, out_b, out_s, bor_a, bor_b)
+    if m > len(out_a) or mb > len(bor_a):  # too small: once more, with the sizes needed
+        out_a, out_b, out_s = _grow(out_a, m), _grow(out_b, m), _grow(out_s, m)
+        bor_a, bor_b = _grow(bor_a, mb), _grow(bor_b, mb)
+        m, mb = _join(qq, ii, same, ny, nx, out_a, out_b, out_s, bor_a, bor_b)
+    return out_a, out_b, out_s, m, bor_a, bor_b, mb
 
 
 @njit(cache=True, nogil=True)
 def _join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny: int,
-          nx: int, out_a: np.ndarray, out_b: np.ndarray, m: int, bor_a: np.ndarray,
-          bor_b: np.ndarray, mb: int) -> tuple[int, int]:
-    """Compatible pairs between two classes' cells (fusion._candidates + the tests).
+          nx: int, out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray,
+          bor_a: np.ndarray, bor_b: np.ndarray) -> tuple[int, int]:
+    """Compatible pairs between two classes' cells (blocking._candidates + the tests).
 
-    Writes accepted pairs (query report, indexed report) to out_a/out_b from m on, and
-    borderline-distance pairs to bor_a/bor_b from mb on; returns the new fill counts (when
-    one exceeds its buffer, the pairs past its end were counted but not written). The distance test compares h = chord^2 / 4 with
+    Writes accepted pairs (query report, indexed report) and their scores
+    (blocking.pair_scores) to out_a/out_b/out_s, and borderline-distance pairs to
+    bor_a/bor_b; returns the fill counts (when one exceeds its buffer, the pairs past its
+    end were counted but not written). The distance test compares h = chord^2 / 4 with
     sin^2(limit / 2R), which equals haversine_m <= limit; pairs within a relative 1e-6 of
     the limit are left to numpy.
     """
+    m = 0
+    mb = 0
     # rows: per member (mid, reach_t, reach_s, source, event, unit vector x, y, z)
     q, qcells, qstart, qcount, qrows = qq
     idx, icells, istart, icount, irows = ii
@@ -219,11 +222,14 @@ def _join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny
                             arg = lim / (2.0 * EARTH_RADIUS_M)
                             t = np.sin(arg) ** 2
                             d0, d1, d2 = xx - irows[w, 5], xy - irows[w, 6], xz - irows[w, 7]
-                            h = (d0 * d0 + d1 * d1 + d2 * d2) / 4.0
+                            chord2 = d0 * d0 + d1 * d1 + d2 * d2
+                            h = chord2 / 4.0
                             if arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15:
                                 if m < cap:
                                     out_a[m] = x
                                     out_b[m] = y
+                                    dt = abs(mx - irows[w, 0]) / max(rtx + irows[w, 1], 1.0)
+                                    out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
                                 m += 1
                             elif arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15:
                                 continue
@@ -237,8 +243,10 @@ def _join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny
 
 
 @njit(cache=True, nogil=True)
-def sort_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs as (min, max), sorted by (b, a): np.lexsort((a, b)) for distinct pairs."""
+def sort_pairs(a: np.ndarray, b: np.ndarray, score: np.ndarray, n: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs as (min, max) with their scores, sorted by (b, a): np.lexsort((a, b)) for
+    distinct pairs."""
     m = len(a)
     start = np.zeros(n + 1, dtype=np.int64)
     for i in range(m):
@@ -248,22 +256,26 @@ def sort_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
     fill = start[:-1].copy()
     out_a = np.empty(m, dtype=np.int64)
     out_b = np.empty(m, dtype=np.int64)
+    out_s = np.empty(m)
     for i in range(m):
         x, y = min(a[i], b[i]), max(a[i], b[i])
         j = fill[y]
         fill[y] += 1
         out_a[j] = x
         out_b[j] = y
+        out_s[j] = score[i]
     for v in range(n):  # insertion sort of each node's (short) list of earlier neighbours
         s, e = start[v], start[v + 1]
         for i in range(s + 1, e):
-            t = out_a[i]
+            t, ts = out_a[i], out_s[i]
             j = i - 1
             while j >= s and out_a[j] > t:
                 out_a[j + 1] = out_a[j]
+                out_s[j + 1] = out_s[j]
                 j -= 1
             out_a[j + 1] = t
-    return out_a, out_b
+            out_s[j + 1] = ts
+    return out_a, out_b, out_s
 
 
 @njit(cache=True, nogil=True)
@@ -307,3 +319,81 @@ def assign(n: int, hard_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray,
         members[chosen] += 1
         out[h] = chosen
     return out
+
+
+@njit(cache=True, nogil=True)
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """fusion.components: each node's component, named by its smallest member (union-find
+    that always hangs the larger root under the smaller)."""
+    parent = np.arange(n, dtype=np.int64)
+    for k in range(len(a)):
+        x, y = a[k], b[k]
+        while parent[x] != x:  # find with path halving
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        while parent[y] != y:
+            parent[y] = parent[parent[y]]
+            y = parent[y]
+        if x < y:
+            parent[y] = x
+        elif y < x:
+            parent[x] = y
+    for v in range(n):  # roots are smaller than their members: one forward pass settles all
+        parent[v] = parent[parent[v]]
+    return parent
+
+
+@njit(cache=True, nogil=True)
+def assign_all(n: int, a: np.ndarray, b: np.ndarray, score: np.ndarray, comp: np.ndarray,
+               redo: np.ndarray) -> np.ndarray:
+    """fusion._assign in one kernel: cliques become one incident, the other components'
+    nodes go through the sequential pass (:func:`assign`); -1 outside ``redo``."""
+    size = np.zeros(n, dtype=np.int64)
+    edges = np.zeros(n, dtype=np.int64)
+    for v in range(n):
+        size[comp[v]] += 1
+    for k in range(len(a)):
+        edges[comp[a[k]]] += 1
+    anchor = np.full(n, -1, dtype=np.int64)
+    hard = np.zeros(n, dtype=np.bool_)
+    n_hard = 0
+    for v in range(n):
+        c = comp[v]
+        if redo[c]:
+            if edges[c] == size[c] * (size[c] - 1) // 2:
+                anchor[v] = c
+            else:
+                hard[v] = True
+                n_hard += 1
+    if n_hard == 0:
+        return anchor
+    hard_nodes = np.empty(n_hard, dtype=np.int64)
+    starts = np.empty(n_hard, dtype=np.int64)
+    ends = np.empty(n_hard, dtype=np.int64)
+    m = 0
+    for k in range(len(b)):  # the hard nodes' edges, still sorted by b
+        if hard[b[k]]:
+            m += 1
+    ea = np.empty(m, dtype=np.int64)
+    es = np.empty(m)
+    h = 0
+    k = 0
+    j = 0
+    for v in range(n):  # nodes ascend; each one's earlier neighbours are one run of b
+        while k < len(b) and b[k] < v:
+            k += 1
+        if not hard[v]:
+            continue
+        hard_nodes[h] = v
+        starts[h] = j
+        while k < len(b) and b[k] == v:
+            ea[j] = a[k]
+            es[j] = score[k]
+            j += 1
+            k += 1
+        ends[h] = j
+        h += 1
+    out = assign(n, hard_nodes, starts, ends, ea, es)
+    for h in range(n_hard):
+        anchor[hard_nodes[h]] = out[h]
+    return anchor

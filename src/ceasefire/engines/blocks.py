@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ceasefire.core.blocking import M_PER_DEG
 from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.fusion import (
-    M_PER_DEG,
     ReportArrays,
     _assign,
     attach,
