@@ -1,7 +1,7 @@
 """Headline actor parser: accuracy on the labelled sample and speed over all VIINA rows.
 
 Run: .venv/bin/python bench/bench_actors.py
-Prints a table; figures are copied by hand into bench/results_actors.md.
+Prints a table; figures are copied by hand into bench/RESULTS.md.
 """
 
 from __future__ import annotations

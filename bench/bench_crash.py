@@ -8,7 +8,7 @@ verify`` failed, and how long resuming took. Run from the repository root:
 
     CEASEFIRE_TEST_POSTGRES_URL=$(bash .ci/postgres.sh) .venv/bin/python bench/bench_crash.py \
         [--ingest-kills 40] [--serve-kills 40] [--pg-ingest-kills 10] [--seed 11] \
-        [--out bench/results_crash.md]
+        [--out /tmp/crash.md]
 
 Without the PostgreSQL URL the PostgreSQL row is left out.
 """

@@ -1,6 +1,6 @@
 """The headline actor parser, measured on the hand-labelled VIINA sample (tests/data).
 
-The floors sit a little below the figures measured on 2026-11-25 (bench/results_actors.md),
+The floors sit a little below the figures measured on 2026-11-25 (bench/RESULTS.md),
 so a change that makes the parser worse fails here.
 """
 

@@ -3,7 +3,7 @@
 ``ceasefire serve`` runs as a child process on loopback; 8 clients submit 2,000 reports one
 per request with Idempotency-Keys, some resent after their answer and some after a client
 timeout (tests/reliability/load.py). Counts are bounded and nothing is timed here: the
-throughput and latency figures are bench/bench_load.py's (bench/results_load.md).
+throughput and latency figures are bench/bench_load.py's (bench/RESULTS.md).
 
 The group commit under it (src/ceasefire/web/group_commit.py) is also driven in process,
 where one submission's write fails in the middle of a shared transaction.

@@ -9,7 +9,7 @@ It is deliberately keyword/regex based: fast, explainable, and honest about doub
 headline names no party as actor, names one only as the *source* of the news ("— повідомляє
 Генштаб ЗСУ"), or uses a perspective-dependent word that the text cannot resolve, the answer
 is ``None`` rather than a guess. Accuracy on a hand-labelled sample is measured in
-``tests/core/test_actors.py`` (figures in ``bench/results_actors.md``).
+``tests/core/test_actors.py`` (figures in ``bench/RESULTS.md``).
 
 Rules, in order:
 
