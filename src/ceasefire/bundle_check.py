@@ -168,6 +168,7 @@ def _check_entries(members: dict[str, bytes], size: int, root: bytes) -> dict[in
         _require(p is not None and set(p) == {"seq", "index", "size", "path"}
                  and p["index"] == seq - 1 and p["size"] == size,
                  f"entry {seq} has no proof into the checkpoint")
+        assert p is not None  # for the type checker: _require has raised otherwise
         leaf = merkle.leaf_hash(bytes.fromhex(e["entry_hash"]))
         _require(merkle.verify_inclusion(leaf, seq - 1, size, _path(p["path"]), root),
                  f"entry {seq} is not in the signed checkpoint")
@@ -194,6 +195,7 @@ def _check_rows(rows: dict[str, list[dict[str, Any]]], proofs: list[dict[str, An
                  | ({"where"} if derived else set()), f"a {table} proof has odd fields")
         note = entries.get(p["entry"])
         _require(note is not None, f"a {table} row's entry {p['entry']} is not in the bundle")
+        assert note is not None  # for the type checker: _require has raised otherwise
         if derived:
             records = [r for r in note.get("derived", []) if r["table"] == table
                        and r["where"] == p["where"]]
@@ -246,9 +248,9 @@ def _check_links(rows: dict[str, list[dict[str, Any]]], finding_id: str,
                  "breakdown names")
     _require({s["source_id"] for s in rows.get("sources", [])}
              == {r["source_id"] for r in reports}, "the sources are not the reports'")
-    gids = {(r["source_id"], r["report_id"]) for r in reports}
+    report_keys = {(r["source_id"], r["report_id"]) for r in reports}
     files = rows.get("evidence_files", [])
-    _require(all((f["source_id"], f["report_id"]) in gids for f in files),
+    _require(all((f["source_id"], f["report_id"]) in report_keys for f in files),
              "an evidence file belongs to another report")
     sizes = {f["sha256"]: f["size"] for f in files}
     shipped = {n: d for n, d in members.items() if n.startswith("evidence/")}

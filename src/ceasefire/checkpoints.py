@@ -159,8 +159,8 @@ def verify_checkpoints(store: Store, ws: Workspace | None = None) -> CheckpointR
         leaves = _split(row["leaves"], size - row["from_size"], name)
         claimed = authentic[:row["from_size"]] + leaves
         if row["from_size"] == tree.size:
-            for h in leaves_of(leaves):
-                tree.append(h)
+            for leaf in leaves_of(leaves):
+                tree.append(leaf)
             root = tree.root()
         else:
             root = merkle.root(leaves_of(claimed))
@@ -180,8 +180,8 @@ def verify_checkpoints(store: Store, ws: Workspace | None = None) -> CheckpointR
             authentic = claimed
             if tree.size != len(authentic):
                 tree = merkle.Frontier()
-                for h in leaves_of(authentic):
-                    tree.append(h)
+                for leaf in leaves_of(authentic):
+                    tree.append(leaf)
         verified.add(size)
     for kid in chain.order:
         if not any(r["key_id"] == kid and r["tree_size"] >= chain.from_seq[kid] for r in rows):

@@ -23,17 +23,23 @@ class WorkspaceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("ceasefire workspace", description="Human name of the monitoring operation.")
+    # defaults are passed as ``default=``: type checkers (dataclass_transform) only count a
+    # keyword default, so a positional one makes the field look required to them
+    name: str = Field(
+        default="ceasefire workspace", description="Human name of the monitoring operation."
+    )
     database: str = Field(
-        DEFAULT_DATABASE,
+        default=DEFAULT_DATABASE,
         description="SQLite file relative to the workspace, or a postgresql:// URL.",
     )
     timezone: str | None = Field(
-        None,
+        default=None,
         description="IANA zone assumed for report times without a UTC offset "
         "(e.g. 'Europe/Kyiv'). Unset: such times are rejected.",
     )
-    actor: str = Field("cli", description="Actor name recorded in the ledger for CLI writes.")
+    actor: str = Field(
+        default="cli", description="Actor name recorded in the ledger for CLI writes."
+    )
 
 
 class ScoringSettings(BaseModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
@@ -72,8 +73,12 @@ def territory_chart(series: Sequence[tuple[str, float]], title: str) -> bytes:
     return _png(fig)
 
 
-def _draw(ax: plt.Axes, geom: BaseGeometry, **style: object) -> None:
-    """Draw a geometry; a ``label`` goes on its first part only (one legend entry)."""
+def _draw(ax: plt.Axes, geom: BaseGeometry, **style: Any) -> None:
+    """Draw a geometry; a ``label`` goes on its first part only (one legend entry).
+
+    ``style`` is ``Any`` like matplotlib's own ``**kwargs``: mixed artist properties
+    (colours, widths, labels) passed through to ``fill``/``plot`` unchanged.
+    """
     if isinstance(geom, Polygon | MultiPolygon):
         for poly in getattr(geom, "geoms", [geom]):
             x, y = poly.exterior.xy

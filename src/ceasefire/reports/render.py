@@ -128,4 +128,4 @@ def html_to_pdf(html: str) -> bytes:
         raise CeasefireError(
             "PDF needs WeasyPrint and pango: pip install 'ceasefire[pdf]' and "
             "apt-get install libpango-1.0-0 libpangoft2-1.0-0") from exc
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf()

@@ -116,8 +116,8 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
         for run in RUNS:
             say(f"assess {run.agreement_id}")
             add_agreement(ws, examples / "agreements" / run.agreement_file)
-            result = assess(ws, run.agreement_id, as_if_in_force=run.as_if_in_force)
-            summary.findings[run.agreement_id] = result.by_verdict
+            assessed = assess(ws, run.agreement_id, as_if_in_force=run.as_if_in_force)
+            summary.findings[run.agreement_id] = assessed.by_verdict
         say("claims")
         claims = check_claims(ws, read_claim_files(
             examples / "claims" / name for name in CLAIM_FILES))

@@ -142,8 +142,10 @@ def act(ws: Workspace, finding_id: str, action: str, *, actor: str, role: str,
                                f"{finding['attributed_party'] or 'nobody'}")
     if action in ("dispute", "reply", "reject") and not (note and note.strip()):
         raise InputError(f"a {action} needs a note saying why", field="note")
-    event = {"finding_id": finding_id, "at": datetime.now(UTC).isoformat(),
-             "actor": actor, "role": role, "action": action, "party": party, "note": note}
+    # Any: the ledger seq (an int) is added to the row once the ledger has recorded it
+    event: dict[str, Any] = {"finding_id": finding_id, "at": datetime.now(UTC).isoformat(),
+                             "actor": actor, "role": role, "action": action, "party": party,
+                             "note": note}
     with ws.store.transaction():
         entry = ledger.record(ws.store, actor=actor, action=f"finding.{action}",
                               rows={"finding_events": [event]},

@@ -96,8 +96,11 @@ def _notable(ws: Workspace, flt: fsvc.FindingFilter) -> tuple[NotableIncident, .
         lines = []
         for link in [x for x in links if x["incident_id"] == iid][:5]:
             rep = reports[link["rid"]]
-            src = sources.get(rep["source_id"], {})
-            lines.append(SourceLine(src.get("name", rep["source_id"]), src.get("kind", "?"),
+            # typed: a row value is Any, and .get(key, <Any>) would read as "maybe None";
+            # reports.source_id is TEXT NOT NULL, so the fallback name is a str
+            source_id: str = rep["source_id"]
+            src = sources.get(source_id, {})
+            lines.append(SourceLine(src.get("name", source_id), src.get("kind", "?"),
                                     src.get("reliability", "?"), rep.get("credibility"),
                                     rep["observed_at"], (rep.get("text") or "")[:300]))
         notable.append(NotableIncident(

@@ -404,7 +404,7 @@ class PostgresStore:
         with self._translated():
             return self._conn.execute(sql, params)
 
-    def _scalar(self, sql: str, params: Any = None) -> Any:
+    def _scalar(self, sql: str | pgsql.Composable, params: Any = None) -> Any:
         row = self._execute(sql, params).fetchone()
         return row[0] if row else None
 
