@@ -41,7 +41,7 @@ from ceasefire.errors import MigrationError, StoreError, WorkspaceError
 from ceasefire.store.base import OnConflict, Row
 from ceasefire.store.conditions import Between, Where, as_condition
 from ceasefire.store.migrations import latest_version, migrations_for
-from ceasefire.store.sql import compile_order, compile_page, compile_where, ident
+from ceasefire.store.sql import compile_order, compile_page, compile_where, ident, row_values
 
 # pg_advisory_xact_lock key of the one write lock ("cfire" in ASCII).
 _WRITE_LOCK = 0x6366697265
@@ -191,7 +191,7 @@ class PostgresStore:
             raise StoreError(f"unknown on_conflict {on_conflict!r}")
         columns = [ident(c) for c in batch[0]]
         try:
-            values = [tuple(row[c] for c in columns) for row in batch]
+            values = list(map(row_values(columns), batch))
         except KeyError as exc:
             raise StoreError(f"insert into {table}: every row needs the same keys ({exc})") from exc
         with self._write():

@@ -19,7 +19,7 @@ from ceasefire.errors import MigrationError, StoreError, WorkspaceError
 from ceasefire.store.base import OnConflict, Row
 from ceasefire.store.conditions import Where
 from ceasefire.store.migrations import latest_version, migrations_for
-from ceasefire.store.sql import compile_order, compile_page, compile_where, ident
+from ceasefire.store.sql import compile_order, compile_page, compile_where, ident, row_values
 
 _CONFLICT_VERB = {"error": "INSERT", "ignore": "INSERT OR IGNORE", "replace": "INSERT OR REPLACE"}
 
@@ -106,10 +106,11 @@ class SQLiteStore:
             f"VALUES ({', '.join('?' * len(columns))})"
         )
 
+        row_tuple = row_values(columns)
+
         def values() -> Iterator[tuple[Any, ...]]:
-            yield tuple(first[c] for c in columns)
-            for row in iterator:
-                yield tuple(row[c] for c in columns)
+            yield row_tuple(first)
+            yield from map(row_tuple, iterator)
 
         with self.transaction():
             before = self._conn.total_changes
