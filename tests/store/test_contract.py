@@ -56,6 +56,16 @@ def test_insert_conflict_modes(store: Store) -> None:
     assert next(store.select("sources", {"source_id": "s1"}))["name"] == "renamed"
 
 
+def test_insert_ignore_keeps_the_first_of_clashing_rows(store: Store) -> None:
+    """Within one batch, as against stored rows: the first row of a key wins, and the
+    count is of rows added."""
+    store.insert("sources", [_source(1)])
+    batch = [_source(3, name="first"), _source(1), _source(3, name="second"), _source(4)]
+    assert store.insert("sources", batch, on_conflict="ignore") == 2
+    assert next(store.select("sources", {"source_id": "s3"}))["name"] == "first"
+    assert store.count("sources") == 3
+
+
 def test_conditions(store: Store) -> None:
     store.insert("sources", [_source(i, reliability="ABCDEF"[i % 6]) for i in range(12)])
     ids = lambda where: sorted(r["source_id"] for r in store.select("sources", where))

@@ -198,6 +198,9 @@ class PostgresStore:
             self._sync_identity(table, columns)
             if on_conflict == "error":
                 added = self._insert_plain(table, columns, values)
+            elif (on_conflict == "ignore" and len(values) < COPY_THRESHOLD
+                  and all(c in columns for c in self._identity_columns(table))):
+                added = self._insert_or_skip(table, columns, values)
             else:
                 added = self._insert_staged(table, columns, values, on_conflict)
         # SQLite counts every row of INSERT OR REPLACE as a change, replaced or not
@@ -212,6 +215,18 @@ class PostgresStore:
             self._conn.cursor().executemany(
                 pgsql.SQL("INSERT INTO {} VALUES ({})").format(target, placeholders), values)
         return len(values)
+
+    def _insert_or_skip(self, table: str, columns: list[str],
+                        values: list[tuple[Any, ...]]) -> int:
+        """``ignore`` for a few rows that draw no identity value: one pipelined INSERT … ON
+        CONFLICT DO NOTHING per row, as SQLite's INSERT OR IGNORE (the first of clashing
+        rows wins). The staging below costs six statements, and its temporary table makes
+        psycopg drop every prepared statement (DEALLOCATE ALL) after each use."""
+        placeholders = pgsql.SQL(", ").join(pgsql.Placeholder() * len(columns))
+        cur = self._conn.cursor()
+        cur.executemany(pgsql.SQL("INSERT INTO {} VALUES ({}) ON CONFLICT DO NOTHING").format(
+            _target(table, columns), placeholders), values)
+        return max(cur.rowcount, 0)
 
     def _insert_staged(self, table: str, columns: list[str], values: list[tuple[Any, ...]],
                        on_conflict: OnConflict) -> int:

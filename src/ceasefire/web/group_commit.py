@@ -139,6 +139,8 @@ class GroupCommit:
         writing: list[tuple[Submission, list[dict[str, Any]]]] = []
         firsts: dict[tuple[str, str], Submission] = {}  # (user, key) -> first in this group
         repeats: list[tuple[Submission, Submission]] = []
+        answers = submit.stored_answers(store, [(i.principal.name, i.key) for i in group
+                                                if i.key is not None and i.digest is not None])
         for item in group:
             try:
                 if item.key is not None and item.digest is not None:
@@ -149,7 +151,7 @@ class GroupCommit:
                                            "with a different request body")
                         repeats.append((item, first))
                         continue
-                    stored = submit.replay(store, item.principal, item.key, item.digest)
+                    stored = submit.replay_from(answers, item.principal, item.key, item.digest)
                     if stored is not None:
                         item.status, item.body = stored
                         item.replayed = True
@@ -162,8 +164,8 @@ class GroupCommit:
                 firsts[(item.principal.name, item.key)] = item
             writing.append((item, rows))
         if writing:
-            answers = submit.store_group(store, [(i.principal, rows) for i, rows in writing])
-            for (item, _), body in zip(writing, answers, strict=True):
+            bodies = submit.store_group(store, [(i.principal, rows) for i, rows in writing])
+            for (item, _), body in zip(writing, bodies, strict=True):
                 item.status, item.body = (201 if body["added"] else 200), body
             submit.remember_many(store, [(i.principal, i.key, i.digest, i.status, i.body)
                                          for i, _ in writing if i.key and i.digest])

@@ -177,12 +177,38 @@ def check_key(key: str) -> str:
 def replay(store: Store, principal: Principal, key: str, digest: str,
            ) -> tuple[int, Any] | None:
     """The stored ``(status, body)`` for this key, ``None`` if new; 409 if the body differs."""
-    for row in store.select("idempotency_keys", {"principal": principal.name, "key": key}):
-        if row["request_hash"] != digest:
-            raise Conflict(f"Idempotency-Key {key!r} was already used with a different "
-                           "request body")
-        return row["status_code"], json.loads(row["response"])
-    return None
+    stored = stored_answers(store, [(principal.name, key)])
+    return replay_from(stored, principal, key, digest)
+
+
+def stored_answers(store: Store, keys: Sequence[tuple[str, str]],
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored first answers of ``(user, Idempotency-Key)`` pairs, in one query per 500
+    keys (a group commit looks up all its submissions' keys at once)."""
+    asked = set(keys)
+    wanted = sorted(asked)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        # both columns of the primary key (user, key): an index lookup on either store
+        where = {"principal": In(sorted({u for u, _ in chunk})),
+                 "key": In(sorted({k for _, k in chunk}))}
+        for row in store.select("idempotency_keys", where):
+            if (row["principal"], row["key"]) in asked:
+                found[(row["principal"], row["key"])] = row
+    return found
+
+
+def replay_from(stored: dict[tuple[str, str], dict[str, Any]], principal: Principal, key: str,
+                digest: str) -> tuple[int, Any] | None:
+    """:func:`replay` over answers fetched by :func:`stored_answers`."""
+    row = stored.get((principal.name, key))
+    if row is None:
+        return None
+    if row["request_hash"] != digest:
+        raise Conflict(f"Idempotency-Key {key!r} was already used with a different "
+                       "request body")
+    return row["status_code"], json.loads(row["response"])
 
 
 def remember(store: Store, principal: Principal, key: str, digest: str, status: int,
