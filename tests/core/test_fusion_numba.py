@@ -22,6 +22,7 @@ T = 1_745_000_000.0
 
 def both(monkeypatch: pytest.MonkeyPatch, call):  # type: ignore[no-untyped-def]
     """(numba result, numpy result) of call()."""
+    monkeypatch.setattr(fusion, "NUMBA_MIN_REPORTS", 0)  # the kernels even for tiny inputs
     monkeypatch.setattr(fusion, "USE_NUMBA", True)
     fast = call()
     monkeypatch.setattr(fusion, "USE_NUMBA", False)
@@ -117,3 +118,9 @@ def test_bench_synthetic_50k(monkeypatch: pytest.MonkeyPatch,
                              synthetic_50k: ReportArrays) -> None:
     assert len(synthetic_50k) > 40_000
     assert_same(monkeypatch, synthetic_50k)
+
+
+def test_kernels_only_for_large_inputs() -> None:
+    """Small inputs never import numba (its load costs more than they take with numpy)."""
+    assert fusion._kernels(fusion.NUMBA_MIN_REPORTS - 1) is None
+    assert fusion._kernels(fusion.NUMBA_MIN_REPORTS) is not None

@@ -12,16 +12,13 @@ the same pairs and scores.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from types import ModuleType
 
 import numpy as np
-
-try:  # optional compiled kernels (extra "fast"); the numpy code below gives the same results
-    from ceasefire.core import _fusion_jit
-except ImportError:  # pragma: no cover - depends on the environment
-    _fusion_jit = None  # type: ignore[assignment]
 
 _THREADS = 4  # at most this many threads for the numba kernels (and no more than CPUs)
 EARTH_RADIUS_M = 6_371_008.8
@@ -32,6 +29,18 @@ _SCORE_CHUNK = 1 << 15
 Progress = Callable[[str, int, int], None]
 
 
+@functools.cache
+def load_kernels() -> ModuleType | None:
+    """The compiled kernels (extra "fast"), imported on first use: importing numba and
+    loading the cached kernels costs about 0.5 s and 170 MB, which small inputs should not
+    pay. ``None`` when numba is not installed (the numpy code gives the same results)."""
+    try:
+        from ceasefire.core import _fusion_jit
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return _fusion_jit
+
+
 def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
                      lon: np.ndarray, fam: np.ndarray, mid: np.ndarray, reach_t: np.ndarray,
                      reach_s: np.ndarray, *, use_numba: bool = True,
@@ -40,7 +49,7 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     """Every compatible pair ``(a, b)``, ``a < b``, sorted by ``(b, a)``, with its score
     (:func:`pair_scores`). Inputs are per report, in canonical order: source and event
     codes, place, category family, time midpoint, and the reaches in time and space.
-    ``use_numba``: use the compiled kernels when importable (same result)."""
+    ``use_numba``: use the compiled kernels when installed (same result)."""
     empty = np.zeros(0, dtype=np.int64)
     if len(mid) < 2:
         return empty, empty, np.zeros(0)
@@ -60,7 +69,7 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     cls = code[lt * width + ls]
     # longitude degrees shrink with latitude: size cells for the most poleward report
     coslat = max(np.cos(np.radians(min(float(np.abs(lat).max()) + 1.0, 89.0))), 1e-3)
-    if use_numba and _fusion_jit is not None:
+    if use_numba and load_kernels() is not None:
         return _pairs_numba(source, event, lat, lon, cls, classes, fam, mid, reach_t,
                             reach_s, base_t, base_s, coslat, unit, progress)
     members = [np.flatnonzero(cls == c) for c in range(len(classes))]
@@ -139,7 +148,7 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of the numpy blocking above and their scores, by compiled kernels: same
     classes, grids, cells and tests, so the same set of pairs; sorted by (b, a)."""
-    jit = _fusion_jit
+    jit = load_kernels()
     assert jit is not None
     n = len(mid)
     fam64 = fam.astype(np.int64)
