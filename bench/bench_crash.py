@@ -21,10 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -34,6 +31,7 @@ sys.path.insert(0, str(REPO))
 from tests.reliability.crash_harness import Kill
 from tests.reliability.crash_ingest import ingest_kills
 from tests.reliability.crash_serve import ServeResult, serve_kills
+from tests.store.conftest import fresh_schemas
 
 DATA = REPO.parent / "shared" / "data" / "viina_incidents"
 HEADER = ("| target | kills | before / during / after | acknowledged | committed, "
@@ -63,29 +61,6 @@ def problems_of(kills: list[Kill], extra: list[str]) -> list[str]:
             for p in k.problems] + extra
 
 
-@contextmanager
-def pg_schemas() -> Iterator[tuple[str, Callable[[str], str]]]:
-    """The PostgreSQL server URL and a maker of fresh-schema URLs (dropped afterwards)."""
-    import psycopg
-    from tests.store.conftest import with_search_path
-
-    base = os.environ["CEASEFIRE_TEST_POSTGRES_URL"]
-    schemas: list[str] = []
-
-    def database(name: str) -> str:
-        schemas.append(f"bench_crash_{uuid.uuid4().hex[:10]}")
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
-        return with_search_path(base, schemas[-1])
-
-    try:
-        yield base, database
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            for schema in schemas:
-                admin.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ingest-kills", type=int, default=40)
@@ -108,7 +83,8 @@ def main() -> None:
     pg_kills: list[Kill] = []
     pg_rounds = []
     if args.pg_ingest_kills:
-        with pg_schemas() as (base, database):
+        base = os.environ["CEASEFIRE_TEST_POSTGRES_URL"]
+        with fresh_schemas(base, "bench_crash") as database:
             pg_kills, pg_rounds = ingest_kills(files, work / "pg", args.pg_ingest_kills,
                                                seed=args.seed, database=database,
                                                server_url=base)

@@ -19,18 +19,18 @@ TokenCache), in the same run. CPU per report is the server process's and this cl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.reliability.load import Plan, audit, init_workspace, prepare, run_load
-from tests.store.conftest import with_search_path
+from tests.store.conftest import fresh_schemas
 from tests.web.conftest import ServeProcess
 
 from ceasefire.workspace import Workspace
@@ -73,36 +73,24 @@ def _own_cpu_s() -> float:
 
 
 def one_run(backend: str, plan: Plan, server_kind: str) -> str:
-    schema = None
-    database = None
-    if backend == "postgres":
-        import psycopg
-        base = os.environ["CEASEFIRE_TEST_POSTGRES_URL"]
-        schema = f"bench_load_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schema}")
-        database = with_search_path(base, schema)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            init_workspace(Path(tmp) / "ws", database)
-            with Workspace.open(Path(tmp) / "ws") as ws:
-                tokens = prepare(ws, plan.clients)
-                serve = ServeProcess(ws)
-                if server_kind == "alone":
-                    serve.args[2] = ALONE
-                with serve as server:
-                    assert server.proc is not None
-                    server_cpu, client_cpu = _cpu_s(server.proc.pid), _own_cpu_s()
-                    out = run_load(server.url, tokens, plan)
-                    server_cpu = _cpu_s(server.proc.pid) - server_cpu
-                    client_cpu = _own_cpu_s() - client_cpu
-                check = audit(ws, out)
-    finally:
-        if schema:
-            import psycopg
-            with psycopg.connect(os.environ["CEASEFIRE_TEST_POSTGRES_URL"],
-                                 autocommit=True) as admin:
-                admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        database = None
+        if backend == "postgres":
+            database = stack.enter_context(fresh_schemas(
+                os.environ["CEASEFIRE_TEST_POSTGRES_URL"], "bench_load"))()
+        init_workspace(Path(tmp) / "ws", database)
+        with Workspace.open(Path(tmp) / "ws") as ws:
+            tokens = prepare(ws, plan.clients)
+            serve = ServeProcess(ws)
+            if server_kind == "alone":
+                serve.args[2] = ALONE
+            with serve as server:
+                assert server.proc is not None
+                server_cpu, client_cpu = _cpu_s(server.proc.pid), _own_cpu_s()
+                out = run_load(server.url, tokens, plan)
+                server_cpu = _cpu_s(server.proc.pid) - server_cpu
+                client_cpu = _own_cpu_s() - client_cpu
+            check = audit(ws, out)
     for problem in out.problems[:5]:
         print(f"  problem: {problem}", file=sys.stderr)
     lost = len(check.lost) + len(check.unacknowledged) + len(out.problems) \

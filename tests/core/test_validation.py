@@ -65,6 +65,7 @@ def test_offsetless_time_is_read_in_the_declared_zone() -> None:
     ({"origin_lat": "48.1"}, "origin_lon"), ({"location_uncertainty_m": "-1"},
                                              "location_uncertainty_m"),
     ({"time_uncertainty_min": "-5"}, "time_uncertainty_min"),
+    ({"text": "shelling\x00reported"}, "text"), ({"place": "Kup\x00iansk"}, "place"),
 ])
 def test_each_rule_names_its_field(change: dict[str, str], field: str) -> None:
     with pytest.raises(RowInvalid) as info:

@@ -56,7 +56,7 @@ def timed_run(args: list[str]) -> tuple[subprocess.CompletedProcess[str], float]
 
 def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
                  fmt: str = "viina", per_round: int = 3, max_runs: int | None = None,
-                 database: Callable[[str], str] | None = None, server_url: str | None = None,
+                 database: Callable[[], str] | None = None, server_url: str | None = None,
                  ) -> tuple[list[Kill], list[Round]]:
     """Kill ``ceasefire ingest FILES`` ``kills`` times at random points and audit each time.
 
@@ -70,11 +70,11 @@ def ingest_kills(files: list[Path], work: Path, kills: int, *, seed: int = 11,
     after ``per_round`` kills (or a run that finished before its kill) the same command is
     run to the end and the workspace must hold exactly what the reference holds.
 
-    ``database(name)`` gives each workspace its own PostgreSQL database URL (default: the
+    ``database()`` gives each workspace its own PostgreSQL database URL (default: the
     SQLite file); ``server_url`` is then the server to ask who holds the write lock.
     """
     def fresh(name: str) -> Path:
-        return new_workspace(work / name, database(name) if database else None)
+        return new_workspace(work / name, database() if database else None)
 
     rng = random.Random(seed)
     ref_root = fresh("reference")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.reliability.crash_harness import (
 )
 from tests.reliability.crash_ingest import ingest_kills
 from tests.reliability.crash_serve import make_request, serve_kills, setup
+from tests.store.conftest import fresh_schemas, server_url
 
 INGEST_KILLS = 12
 SERVE_KILLS = 10
@@ -129,31 +129,17 @@ def test_reports_and_their_idempotent_answer_commit_together(
 
 
 @pytest.fixture
-def pg_database() -> Iterator[tuple[str, Callable[[str], str]]]:
+def pg_database() -> Iterator[tuple[str, Callable[[], str]]]:
     """The server URL, and a maker of workspace database URLs, each its own fresh schema."""
-    import psycopg
-
-    from tests.store.conftest import server_url, with_search_path
-
     base = server_url()
-    schemas: list[str] = []
-
-    def database(name: str) -> str:
-        schemas.append(f"crash_{uuid.uuid4().hex[:12]}")
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
-        return with_search_path(base, schemas[-1])
-
-    yield base, database
-    with psycopg.connect(base, autocommit=True) as admin:
-        for schema in schemas:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schemas(base, "crash") as new:
+        yield base, new
 
 
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_ingest_killed_on_postgresql_loses_nothing_and_resumes(
-        tmp_path: Path, pg_database: tuple[str, Callable[[str], str]]) -> None:
+        tmp_path: Path, pg_database: tuple[str, Callable[[], str]]) -> None:
     base, database = pg_database
     file = require_shared_data("viina_incidents", "viina_incidents_202508.csv")
     kills, rounds = ingest_kills([file], tmp_path, PG_INGEST_KILLS, seed=5, database=database,
@@ -165,9 +151,9 @@ def test_ingest_killed_on_postgresql_loses_nothing_and_resumes(
 
 @pytest.mark.postgres
 def test_postgresql_lock_probe_tells_a_writer_inside_its_transaction(
-        tmp_path: Path, pg_database: tuple[str, Callable[[str], str]]) -> None:
+        tmp_path: Path, pg_database: tuple[str, Callable[[], str]]) -> None:
     base, database = pg_database
-    root = new_workspace(tmp_path / "ws", database("ws"))
+    root = new_workspace(tmp_path / "ws", database())
     for begin, expected in (("with ws.store.transaction(): ", True), ("", False)):
         code = ("import time; from ceasefire.workspace import Workspace\n"
                 f"ws = Workspace.open({str(root)!r}); ws.store.count('ledger')\n"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -36,16 +37,30 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options={option}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    base = server_url()
+@contextmanager
+def fresh_schemas(base: str, prefix: str = "test") -> Iterator[Callable[[], str]]:
+    """A maker of database URLs on the server ``base``, each with a new, empty schema first
+    on its ``search_path``; every schema it made is dropped on exit (tests and benches)."""
     import psycopg  # the [postgres] extra: needed once a server is configured
 
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield with_search_path(base, schema)
-    finally:
+    schemas: list[str] = []
+
+    def new() -> str:
+        schemas.append(f"{prefix}_{uuid.uuid4().hex[:12]}")
         with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+            admin.execute(f"CREATE SCHEMA {schemas[-1]}")
+        return with_search_path(base, schemas[-1])
+
+    try:
+        yield new
+    finally:
+        if schemas:
+            with psycopg.connect(base, autocommit=True) as admin:
+                for schema in schemas:
+                    admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with fresh_schemas(server_url()) as new:
+        yield new()

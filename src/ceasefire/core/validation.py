@@ -239,7 +239,15 @@ class _Checker:
         values = self.columns.get(field)
         if values is None:
             return self._nones  # shared and never written to
-        return [(v.strip() or None) if type(v) is str else _text(v) for v in values]
+        texts = [(v.strip() or None) if type(v) is str else _text(v) for v in values]
+        # a NUL can come past the sniffed head of a file, or as a JSON "\u0000"; PostgreSQL
+        # refuses it in text, which would fail the whole file or batch. One joined string
+        # per column keeps the common case (no NUL) to a single scan.
+        if "\x00" in "".join(t for t in texts if t is not None):
+            for i, text in enumerate(texts):
+                if text is not None and "\x00" in text:
+                    self.fail(i, field, "contains a NUL character (binary data?)")
+        return texts
 
     def required(self, field: str) -> list[str | None]:
         values = self.texts(field)

@@ -155,7 +155,6 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             n = len(chunk)
             read += n
             keep, out, bad = validator.validate_batch(chunk.columns, n)
-            keep = _drop_nul_rows(keep, out, bad)
             lats = out["lat"]
             if any(lats[i] is None for i in keep):
                 keep = _geocode_rows(geocoder, keep, out, bad)
@@ -189,29 +188,6 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
                            "added": added, "duplicates": duplicates, "rejected": rejected})
     seq = batch.entry.seq if batch.entry is not None else None
     return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
-
-
-def _drop_nul_rows(keep: list[int], out: dict[str, list[Any]],
-                   bad: list[tuple[int, RowInvalid]]) -> list[int]:
-    """Move kept rows with a NUL character in a text field to ``bad``.
-
-    A NUL can reach a field past the first 64 kB that :func:`sniff_bytes` looks at, or as a
-    JSON ``\\u0000`` escape; PostgreSQL refuses it in text, which would fail the whole file.
-    One joined string per column keeps the common case (no NUL) to a single scan.
-    """
-    hit: dict[int, str] = {}
-    for column, values in out.items():
-        if "\x00" not in "".join(v for v in values if type(v) is str):
-            continue
-        for i in keep:
-            value = values[i]
-            if type(value) is str and "\x00" in value and i not in hit:
-                hit[i] = column
-    if not hit:
-        return keep
-    bad.extend((i, RowInvalid(column, "contains a NUL character (binary data?)"))
-               for i, column in hit.items())
-    return [i for i in keep if i not in hit]
 
 
 def _geocode_rows(geocoder: Geocoder | None, keep: list[int], out: dict[str, list[Any]],

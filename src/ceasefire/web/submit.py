@@ -174,13 +174,6 @@ def check_key(key: str) -> str:
     return key
 
 
-def replay(store: Store, principal: Principal, key: str, digest: str,
-           ) -> tuple[int, Any] | None:
-    """The stored ``(status, body)`` for this key, ``None`` if new; 409 if the body differs."""
-    stored = stored_answers(store, [(principal.name, key)])
-    return replay_from(stored, principal, key, digest)
-
-
 def stored_answers(store: Store, keys: Sequence[tuple[str, str]],
                    ) -> dict[tuple[str, str], dict[str, Any]]:
     """The stored first answers of ``(user, Idempotency-Key)`` pairs, in one query per 500
@@ -201,7 +194,8 @@ def stored_answers(store: Store, keys: Sequence[tuple[str, str]],
 
 def replay_from(stored: dict[tuple[str, str], dict[str, Any]], principal: Principal, key: str,
                 digest: str) -> tuple[int, Any] | None:
-    """:func:`replay` over answers fetched by :func:`stored_answers`."""
+    """The stored ``(status, body)`` for this key among ``stored``
+    (:func:`stored_answers`), ``None`` if new; 409 if the request body differs."""
     row = stored.get((principal.name, key))
     if row is None:
         return None
@@ -209,11 +203,6 @@ def replay_from(stored: dict[tuple[str, str], dict[str, Any]], principal: Princi
         raise Conflict(f"Idempotency-Key {key!r} was already used with a different "
                        "request body")
     return row["status_code"], json.loads(row["response"])
-
-
-def remember(store: Store, principal: Principal, key: str, digest: str, status: int,
-             body: Any) -> None:
-    remember_many(store, [(principal, key, digest, status, body)])
 
 
 def remember_many(store: Store, answers: Sequence[tuple[Principal, str, str, int, Any]],
