@@ -2,11 +2,12 @@
 :mod:`ceasefire.core.fusion`.
 
 Optional: importing this module raises ImportError when numba is not installed, and
-fusion then uses its pure-numpy code. Both paths give identical results: the kernels run
-the same candidate search over the same cells with the same IEEE arithmetic for the time
-and source tests; the great-circle test, whose trigonometry may differ in the last bit
-between numba and numpy, accepts only pairs clearly inside (or rejects clearly outside) the
-limit and hands the few borderline pairs back to be decided by numpy's formula.
+fusion then uses its pure-numpy code. Both paths give identical results. The pair search
+here (:func:`sweep`) is a different one from numpy's, but both are exhaustive and apply the
+same tests with the same IEEE arithmetic for time and source; the great-circle test, whose
+trigonometry may differ in the last bit between numba and numpy, accepts only pairs
+clearly inside (or rejects clearly outside) the limit and hands the few borderline pairs
+back to be decided by numpy's formula. Scores use only +, -, * and / (same rounding).
 """
 
 from __future__ import annotations
@@ -16,52 +17,6 @@ from numba import njit
 
 EARTH_RADIUS_M = 6_371_008.8
 R2 = EARTH_RADIUS_M * EARTH_RADIUS_M
-
-
-@njit(cache=True, nogil=True)
-def _grow(buf: np.ndarray, need: int) -> np.ndarray:
-    if need <= len(buf):
-        return buf
-    out = np.empty(need, dtype=buf.dtype)
-    out[:len(buf)] = buf
-    return out
-
-
-@njit(cache=True)
-def split_classes(cls: np.ndarray, k: int) -> list[np.ndarray]:
-    """Members of each class, ascending (as np.flatnonzero(cls == c))."""
-    count = np.zeros(k + 1, dtype=np.int64)
-    for c in cls:
-        count[c + 1] += 1
-    for c in range(k):
-        count[c + 1] += count[c]
-    flat = np.empty(len(cls), dtype=np.int64)
-    fill = count[:-1].copy()
-    for i in range(len(cls)):
-        c = cls[i]
-        flat[fill[c]] = i
-        fill[c] += 1
-    return [flat[count[c]:count[c + 1]] for c in range(k)]
-
-
-_GAPS = np.array([1750, 701, 301, 132, 57, 23, 10, 4, 1], dtype=np.int64)
-
-
-@njit(cache=True, nogil=True)
-def _shell_sort(sk: np.ndarray, perm: np.ndarray, s: int, e: int) -> None:
-    """Sort sk[s:e] ascending, permuting perm[s:e] alike."""
-    for gap in _GAPS:
-        if gap >= e - s:
-            continue
-        for a in range(s + gap, e):
-            tk, tp = sk[a], perm[a]
-            b = a - gap
-            while b >= s and sk[b] > tk:
-                sk[b + gap] = sk[b]
-                perm[b + gap] = perm[b]
-                b -= gap
-            sk[b + gap] = tk
-            perm[b + gap] = tp
 
 
 @njit(cache=True, nogil=True)
@@ -83,242 +38,139 @@ def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: n
 
 
 @njit(cache=True, nogil=True)
-def cells(members: np.ndarray, fam: np.ndarray, mid: np.ndarray, lat: np.ndarray,
-          lon: np.ndarray, mid_min: float, lat_min: float, lon_min: float, cell_t: float,
-          cell_lat: float, cell_lon: float, nt: int, ny: int, nx: int, cols: np.ndarray,
-          arena: tuple[np.ndarray, ...]) -> int:
-    """blocking._cells of one class in one grid, written into the class's ``arena`` (reused
-    from grid to grid: fresh memory is slow to touch): members in cell order, the occupied
-    cells' keys, where each starts, how many, and the members' rows of ``cols`` in that
-    order (so the join reads memory sequentially). Returns the number of cells."""
-    key, perm, sk, ordered, ckey, cstart, ccount, rows = arena
-    k = len(members)
-    nf = 0
-    for u in range(k):
-        i = members[u]
-        tb = np.int64(np.floor((mid[i] - mid_min) / cell_t))
-        yb = np.int64(np.floor((lat[i] - lat_min) / cell_lat))
-        xb = np.int64(np.floor((lon[i] - lon_min) / cell_lon))
-        tk = fam[i] * nt + tb + 1
-        key[u] = ((tk * ny + (yb + 1)) * nx) + (xb + 1)
-        ordered[u] = tk  # (scratch until the end) the key's (family, time bin) part
-        nf = max(nf, fam[i] + 1)
-    # members ascend in canonical order, so by time: a stable counting sort by family
-    # leaves runs of one (family, time bin) that only need sorting by the rest of the key
-    cnt = np.zeros(nf + 1, dtype=np.int64)
-    for u in range(k):
-        cnt[fam[members[u]] + 1] += 1
-    for f in range(nf):
-        cnt[f + 1] += cnt[f]
-    for u in range(k):
-        f = fam[members[u]]
-        perm[cnt[f]] = u
-        cnt[f] += 1
-    for u in range(k):
-        sk[u] = key[perm[u]]
-    monotone = True
-    s = 0
-    while s < k:
-        e = s + 1
-        ts = ordered[perm[s]]
-        while e < k and ordered[perm[e]] == ts:
-            e += 1
-        if e < k and ordered[perm[e]] < ts:
-            monotone = False
-            break
-        if e - s > 1:  # shell sort in place (runs are short; no allocation)
-            _shell_sort(sk, perm, s, e)
-        s = e
-    if not monotone:  # not expected: sort the whole class
-        o = np.argsort(key[:k])
-        for u in range(k):
-            perm[u] = o[u]
-            sk[u] = key[o[u]]
-    c = -1
-    for u in range(k):
-        i = members[perm[u]]
-        ordered[u] = i
-        if u == 0 or sk[u] != sk[u - 1]:
-            c += 1
-            ckey[c] = sk[u]
-            cstart[c] = u
-            ccount[c] = 0
-        ccount[c] += 1
-        for j in range(cols.shape[1]):
-            rows[u, j] = cols[i, j]
-    return c + 1
+def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
+          cls_reach_s: np.ndarray, fam: np.ndarray, ypos: np.ndarray, xpos: np.ndarray,
+          ybin: np.ndarray, xbin: np.ndarray, cells_per_m: float, offset: np.ndarray,
+          shape: np.ndarray,
+          cols: np.ndarray, tick: np.ndarray, t0: float, tick_s: float, head: np.ndarray,
+          head_tick: np.ndarray, link: np.ndarray, link_tick: np.ndarray, warm: int,
+          start: int, q0: int, q1: int,
+          out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray, bor_a: np.ndarray,
+          bor_b: np.ndarray, m: int, mb: int) -> tuple[int, int, int]:
+    """Compatible pairs ``(a, b)``, ``a < b``, for every ``b`` in ``q0:q1``, by a sweep in
+    time over the reports in canonical order (so in ascending time midpoint).
 
+    Each report ``b`` looks back at the earlier reports still within reach in time, in
+    the 3 × 3 cells around it of one spatial grid per (class of ``a``, level ``g``): cells
+    twice the space reach of the coarser of the two classes, so every pair within reach
+    lies in neighbouring cells (and only the neighbours on the sides where ``b`` is closer
+    to its cell's edge than the two classes' space reaches: ``ypos``/``xpos`` are the places
+    in level-0 cells, ``ybin``/``xbin`` their floors, ``cells_per_m`` the conversion, as
+    conservative as the cell sizes); then ``b`` joins the lists of its class at its level and
+    every coarser one. Per grid cell (``offset[class, g]`` + family, lat bin >> g, lon bin
+    >> g, in a grid of ``shape[g]``), a list runs from ``head`` through ``link[g]``, newest
+    first (report + 1: zeros are an empty list, and zeroed memory costs nothing until
+    written), each entry with the time of the next (``head_tick``, ``link_tick``: ``tick``,
+    the report's time midpoint as whole ``tick_s`` since ``t0``, rounded up, in 32 bits
+    like the lists, so the lists of every cell fit in a core's cache), so a walk
+    stops before touching a report out of reach: everything it touches is recent, so in
+    cache. ``cols`` (:func:`columns`) and ``link`` rows are indexed from ``warm``: the sweep
+    starts there (a thread that starts mid-way first inserts the reports before ``q0``
+    that its range may pair with).
 
-def join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny: int, nx: int,
-         out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray, bor_a: np.ndarray,
-         bor_b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray,
-                                     np.ndarray, int]:
-    """Compatible pairs between two classes' cells and their scores (see :func:`_join`);
-    grows the buffers (re-running the join) when they are too small."""
-    m, mb = _join(qq, ii, same, ny, nx, out_a, out_b, out_s, bor_a, bor_b)
-    if m > len(out_a) or mb > len(bor_a):  # too small: once more, with the sizes needed
-        out_a, out_b, out_s = _grow(out_a, m), _grow(out_b, m), _grow(out_s, m)
-        bor_a, bor_b = _grow(bor_a, mb), _grow(bor_b, mb)
-        m, mb = _join(qq, ii, same, ny, nx, out_a, out_b, out_s, bor_a, bor_b)
-    return out_a, out_b, out_s, m, bor_a, bor_b, mb
+    Pairs are written from ``m`` (borderline ones from ``mb``) sorted by (b, a), with
+    their scores (blocking.pair_scores); borderline-distance pairs are for numpy to
+    decide. Returns (next report, m, mb): ``q1`` when done, or the report whose pairs did
+    not fit, with the counts before it; grow the buffers and call again from it. (The
+    buffers are never replaced in here: numba would count references on every use.)
 
-
-@njit(cache=True, nogil=True)
-def _join(qq: tuple[np.ndarray, ...], ii: tuple[np.ndarray, ...], same: bool, ny: int,
-          nx: int, out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray,
-          bor_a: np.ndarray, bor_b: np.ndarray) -> tuple[int, int]:
-    """Compatible pairs between two classes' cells (blocking._candidates + the tests).
-
-    Writes accepted pairs (query report, indexed report) and their scores
-    (blocking.pair_scores) to out_a/out_b/out_s, and borderline-distance pairs to
-    bor_a/bor_b; returns the fill counts (when one exceeds its buffer, the pairs past its
-    end were counted but not written). The distance test compares h = chord^2 / 4 with
-    sin^2(limit / 2R), which equals haversine_m <= limit; pairs within a relative 1e-6 of
-    the limit are left to numpy.
+    The distance test compares h = chord^2 / 4 with sin^2(limit / 2R), which equals
+    haversine_m <= limit: first against bounds (x^2 (1 - x^2 / 3) <= sin^2 x <= x^2) that
+    settle nearly every pair without a sine; pairs within a relative 1e-6 of the limit are
+    left to numpy.
     """
-    m = 0
-    mb = 0
-    # rows: per member (mid, reach_t, reach_s, source, event, unit vector x, y, z)
-    q, qcells, qstart, qcount, qrows = qq
-    idx, icells, istart, icount, irows = ii
-    nic = len(icells)
-    cap, bcap = len(out_a), len(bor_a)
-    ptr = np.zeros(9, dtype=np.int64)  # per row of neighbours: a merge walk over icells
-    for k in range(len(qcells)):
-        key = qcells[k]
-        for row in range(9):
-            dt = row // 3 - 1
-            dy = row % 3 - 1
-            if same and (dt < 0 or (dt == 0 and dy < 0)):
-                continue
-            if True:
-                dx_lo = -1
-                if same and dt == 0 and dy == 0:
-                    dx_lo = 0
-                base = key + (dt * ny + dy) * nx
-                lo_key = base + dx_lo
-                hi_key = base + 1
-                lo = ptr[row]
-                while lo < nic and icells[lo] < lo_key:
-                    lo += 1
-                ptr[row] = lo
-                p = lo
-                while p < nic and icells[p] <= hi_key:
-                    own = same and icells[p] == key
-                    for u in range(qstart[k], qstart[k] + qcount[k]):
-                        x = q[u]
-                        mx, rtx, rsx = qrows[u, 0], qrows[u, 1], qrows[u, 2]
-                        sx, ex = qrows[u, 3], qrows[u, 4]
-                        xx, xy, xz = qrows[u, 5], qrows[u, 6], qrows[u, 7]
-                        for w in range(istart[p], istart[p] + icount[p]):
-                            y = idx[w]
-                            if own and not x < y:
+    n_cls = len(cls_level)
+    n_levels = shape.shape[0]
+    for x in range(start, q1):
+        cx = cls[x]
+        lx = cls_level[cx]
+        fx = fam[x]
+        if x >= q0:
+            m0, mb0 = m, mb
+            mx, rtx, rsx = cols[x - warm, 0], cols[x - warm, 1], cols[x - warm, 2]
+            sx, ex = cols[x - warm, 3], cols[x - warm, 4]
+            xx, xy, xz = cols[x - warm, 5], cols[x - warm, 6], cols[x - warm, 7]
+            for c in range(n_cls):
+                g = max(lx, cls_level[c])
+                # + a second: rounding never loses a pair
+                floor_t = mx - (rtx + cls_reach_t[c]) * (1.0 + 1e-9) - 1.0
+                # ticks before this one are surely out of reach (ticks round up)
+                floor_tick = np.floor((floor_t - t0) / tick_s)
+                wy, wx = shape[g, 0], shape[g, 1]
+                yc = (ybin[x] >> g) + 1
+                xc = (xbin[x] >> g) + 1
+                # the reach in level-g cells, and where x sits in its cell (exact: / 2**g)
+                scale = 0.5 ** g
+                reach = (rsx + cls_reach_s[c]) * cells_per_m * scale * (1.0 + 1e-6) + 1e-9
+                fy = ypos[x] * scale - (ybin[x] >> g)
+                fx_ = xpos[x] * scale - (xbin[x] >> g)
+                dy0 = -1 if fy <= reach else 0
+                dy1 = 1 if 1.0 - fy <= reach else 0
+                dx0 = -1 if fx_ <= reach else 0
+                dx1 = 1 if 1.0 - fx_ <= reach else 0
+                for dy in range(dy0, dy1 + 1):
+                    row = offset[c, g] + (fx * wy + yc + dy) * wx + xc
+                    for cell in range(row + dx0, row + dx1 + 1):
+                        if head_tick[cell] < floor_tick:  # nothing recent enough (or empty)
+                            continue
+                        y = head[cell] - 1
+                        while y >= 0:
+                            k = y - warm
+                            nxt = -1 if link_tick[g, k] < floor_tick else link[g, k] - 1
+                            if not abs(mx - cols[k, 0]) <= rtx + cols[k, 1]:
+                                y = nxt
                                 continue
-                            if not abs(mx - irows[w, 0]) <= rtx + irows[w, 1]:
+                            if not (sx != cols[k, 3] or (ex == cols[k, 4] and ex >= 0)):
+                                y = nxt
                                 continue
-                            if not (sx != irows[w, 3] or (ex == irows[w, 4] and ex >= 0)):
-                                continue
-                            lim = rsx + irows[w, 2]
+                            lim = rsx + cols[k, 2]
                             arg = lim / (2.0 * EARTH_RADIUS_M)
-                            t = np.sin(arg) ** 2
-                            d0, d1, d2 = xx - irows[w, 5], xy - irows[w, 6], xz - irows[w, 7]
+                            d0, d1, d2 = xx - cols[k, 5], xy - cols[k, 6], xz - cols[k, 7]
                             chord2 = d0 * d0 + d1 * d1 + d2 * d2
                             h = chord2 / 4.0
-                            if arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15:
-                                if m < cap:
-                                    out_a[m] = x
-                                    out_b[m] = y
-                                    dt = abs(mx - irows[w, 0]) / max(rtx + irows[w, 1], 1.0)
-                                    out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
-                                m += 1
-                            elif arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15:
+                            a2 = arg * arg
+                            if arg < 1.5 and h > a2 * (1.0 + 2e-6) + 1e-15:
+                                y = nxt  # sin^2 <= x^2: clearly outside
                                 continue
-                            else:
-                                if mb < bcap:
-                                    bor_a[mb] = x
-                                    bor_b[mb] = y
+                            inside = arg < 1.5 and \
+                                h <= a2 * (1.0 - a2 / 3.0) * (1.0 - 2e-6) - 1e-15
+                            outside = False
+                            if not inside:
+                                t = np.sin(arg) ** 2
+                                inside = arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15
+                                outside = arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15
+                            if inside:
+                                if m == len(out_a):
+                                    return x, m0, mb0
+                                out_a[m] = y
+                                out_b[m] = x
+                                dt = abs(mx - cols[k, 0]) / max(rtx + cols[k, 1], 1.0)
+                                out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
+                                m += 1
+                            elif not outside:
+                                if mb == len(bor_a):
+                                    return x, m0, mb0
+                                bor_a[mb] = y
+                                bor_b[mb] = x
                                 mb += 1
-                    p += 1
-    return m, mb
-
-
-@njit(cache=True, nogil=True)
-def sort_pairs(a: np.ndarray, b: np.ndarray, score: np.ndarray, n: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs as (min, max) with their scores, sorted by (b, a): np.lexsort((a, b)) for
-    distinct pairs."""
-    m = len(a)
-    start = np.zeros(n + 1, dtype=np.int64)
-    for i in range(m):
-        start[max(a[i], b[i]) + 1] += 1
-    for v in range(n):
-        start[v + 1] += start[v]
-    fill = start[:-1].copy()
-    out_a = np.empty(m, dtype=np.int64)
-    out_b = np.empty(m, dtype=np.int64)
-    out_s = np.empty(m)
-    for i in range(m):
-        x, y = min(a[i], b[i]), max(a[i], b[i])
-        j = fill[y]
-        fill[y] += 1
-        out_a[j] = x
-        out_b[j] = y
-        out_s[j] = score[i]
-    for v in range(n):  # insertion sort of each node's (short) list of earlier neighbours
-        s, e = start[v], start[v + 1]
-        for i in range(s + 1, e):
-            t, ts = out_a[i], out_s[i]
-            j = i - 1
-            while j >= s and out_a[j] > t:
-                out_a[j + 1] = out_a[j]
-                out_s[j + 1] = out_s[j]
-                j -= 1
-            out_a[j + 1] = t
-            out_s[j + 1] = ts
-    return out_a, out_b, out_s
-
-
-@njit(cache=True, nogil=True)
-def assign(n: int, hard_nodes: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-           ea: np.ndarray, es: np.ndarray) -> np.ndarray:
-    """fusion._assign's sequential pass over the non-clique components' nodes."""
-    label = np.full(n, -1, dtype=np.int64)
-    members = np.zeros(n, dtype=np.int64)
-    count = np.zeros(n, dtype=np.int64)
-    best = np.full(n, np.inf)
-    touched = np.empty(n, dtype=np.int64)
-    out = np.empty(len(hard_nodes), dtype=np.int64)
-    for h in range(len(hard_nodes)):
-        node = hard_nodes[h]
-        s, e = starts[h], ends[h]
-        nt = 0
-        for j in range(s, e):
-            inc = label[ea[j]]
-            if count[inc] == 0:
-                touched[nt] = inc
-                nt += 1
-            count[inc] += 1
-            sc = es[j]
-            if sc < best[inc]:  # noqa: PLR1730 (as fusion._assign: a NaN is never best)
-                best[inc] = sc
-        chosen = -1
-        cb = np.inf
-        ci = 0
-        for t in range(nt):
-            inc = touched[t]
-            if count[inc] == members[inc]:
-                bi = best[inc]
-                if bi < cb or (bi == cb and inc < ci):
-                    chosen, cb, ci = inc, bi, inc
-            count[inc] = 0
-            best[inc] = np.inf
-        if chosen < 0:
-            chosen = node
-            members[node] = 0
-        label[node] = chosen
-        members[chosen] += 1
-        out[h] = chosen
-    return out
+                            y = nxt
+            for i in range(m0 + 1, m):  # this report's pairs by a: insertion sort (few)
+                ta, ts = out_a[i], out_s[i]
+                j = i - 1
+                while j >= m0 and out_a[j] > ta:
+                    out_a[j + 1] = out_a[j]
+                    out_s[j + 1] = out_s[j]
+                    j -= 1
+                out_a[j + 1] = ta
+                out_s[j + 1] = ts
+        for g in range(lx, n_levels):  # x joins its class's lists at every level from its own
+            cell = offset[cx, g] + (fx * shape[g, 0] + (ybin[x] >> g) + 1) * shape[g, 1] \
+                + (xbin[x] >> g) + 1
+            link[g, x - warm] = head[cell]
+            link_tick[g, x - warm] = head_tick[cell]
+            head[cell] = x + 1
+            head_tick[cell] = tick[x]
+    return q1, m, mb
 
 
 @njit(cache=True, nogil=True)
@@ -346,54 +198,59 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def assign_all(n: int, a: np.ndarray, b: np.ndarray, score: np.ndarray, comp: np.ndarray,
                redo: np.ndarray) -> np.ndarray:
-    """fusion._assign in one kernel: cliques become one incident, the other components'
-    nodes go through the sequential pass (:func:`assign`); -1 outside ``redo``."""
+    """fusion._assign in one kernel: a component whose reports are all pairwise
+    compatible (a clique) is one incident; the others' reports, in canonical order, each
+    join the incident compatible with all its members that is closest (by best pair score,
+    then anchor), or start one. -1 outside ``redo``. Pairs are sorted by (b, a), so each
+    report's earlier neighbours are one run of them, read in place."""
     size = np.zeros(n, dtype=np.int64)
-    edges = np.zeros(n, dtype=np.int64)
+    clique = np.zeros(n, dtype=np.int64)  # edges per component, then 1 for a clique
     for v in range(n):
         size[comp[v]] += 1
     for k in range(len(a)):
-        edges[comp[a[k]]] += 1
+        clique[comp[a[k]]] += 1
+    for c in range(n):
+        clique[c] = 1 if clique[c] == size[c] * (size[c] - 1) // 2 else 0
+    members = size  # from here on: the members of each incident, by its anchor
     anchor = np.full(n, -1, dtype=np.int64)
-    hard = np.zeros(n, dtype=np.bool_)
-    n_hard = 0
-    for v in range(n):
-        c = comp[v]
-        if redo[c]:
-            if edges[c] == size[c] * (size[c] - 1) // 2:
-                anchor[v] = c
-            else:
-                hard[v] = True
-                n_hard += 1
-    if n_hard == 0:
-        return anchor
-    hard_nodes = np.empty(n_hard, dtype=np.int64)
-    starts = np.empty(n_hard, dtype=np.int64)
-    ends = np.empty(n_hard, dtype=np.int64)
-    m = 0
-    for k in range(len(b)):  # the hard nodes' edges, still sorted by b
-        if hard[b[k]]:
-            m += 1
-    ea = np.empty(m, dtype=np.int64)
-    es = np.empty(m)
-    h = 0
+    count = np.zeros(n, dtype=np.int64)
+    best = np.full(n, np.inf)
+    touched = np.empty(n, dtype=np.int64)
     k = 0
-    j = 0
-    for v in range(n):  # nodes ascend; each one's earlier neighbours are one run of b
-        while k < len(b) and b[k] < v:
-            k += 1
-        if not hard[v]:
-            continue
-        hard_nodes[h] = v
-        starts[h] = j
+    for v in range(n):
+        s = k
         while k < len(b) and b[k] == v:
-            ea[j] = a[k]
-            es[j] = score[k]
-            j += 1
             k += 1
-        ends[h] = j
-        h += 1
-    out = assign(n, hard_nodes, starts, ends, ea, es)
-    for h in range(n_hard):
-        anchor[hard_nodes[h]] = out[h]
+        c = comp[v]
+        if not redo[c]:
+            continue
+        if clique[c] == 1:
+            anchor[v] = c  # a component's root is its smallest (first) member
+            continue
+        nt = 0
+        for j in range(s, k):
+            inc = anchor[a[j]]
+            if count[inc] == 0:
+                touched[nt] = inc
+                nt += 1
+            count[inc] += 1
+            sc = score[j]
+            if sc < best[inc]:  # noqa: PLR1730 (as fusion._assign: a NaN is never best)
+                best[inc] = sc
+        chosen = -1
+        cb = np.inf
+        ci = 0
+        for t in range(nt):
+            inc = touched[t]
+            if count[inc] == members[inc]:
+                bi = best[inc]
+                if bi < cb or (bi == cb and inc < ci):
+                    chosen, cb, ci = inc, bi, inc
+            count[inc] = 0
+            best[inc] = np.inf
+        if chosen < 0:
+            chosen = v
+            members[v] = 0
+        anchor[v] = chosen
+        members[chosen] += 1
     return anchor

@@ -5,9 +5,14 @@ level in time and one in space from its reach (half its interval + half its wind
 uncertainty + half its radius), in powers of two of the median reach. Two classes of
 reports meet in a grid whose cells are twice the coarser reach of the two in each dimension
 (and one category family), so every compatible pair lies in neighbouring cells. Sorting
-cell keys and ``searchsorted`` over the 27 neighbour offsets finds them with numpy; the
-optional numba kernels (:mod:`ceasefire.core._fusion_jit`) walk the same cells and give
-the same pairs and scores.
+cell keys and ``searchsorted`` over the 27 neighbour offsets finds them with numpy.
+
+The optional numba kernels (:mod:`ceasefire.core._fusion_jit`, from
+``fusion.NUMBA_MIN_REPORTS`` reports on) search differently, and faster: one sweep in time
+over the reports in canonical order, each looking back at the recent reports in the spatial
+cells around it (same classes, same spatial cells, a list per cell). Both searches are
+exhaustive and apply the same tests, so they give the same pairs and scores
+(``tests/core/test_fusion_numba.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ M_PER_DEG = EARTH_RADIUS_M * np.pi / 180.0
 _R2 = EARTH_RADIUS_M * EARTH_RADIUS_M
 _CHUNK = 2_000_000  # candidate pairs per block (bounds peak memory)
 _SCORE_CHUNK = 1 << 15
+_MAX_GRID_CELLS = 1 << 23  # list heads of the sweep's grids (8 bytes each)
 Progress = Callable[[str, int, int], None]
 
 
@@ -56,8 +62,10 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     unit = unit_vectors(lat, lon)
 
     # level of each report per dimension: its reach in powers of two of the median reach
-    base_t = float(np.quantile(reach_t, 0.5))
-    base_s = float(np.quantile(reach_s, 0.5))
+    # (of at most 2**16 of them, evenly spaced: any base gives the same pairs, a typical
+    # one the fewest candidates)
+    base_t = float(np.median(reach_t[::max(1, len(reach_t) >> 16)]))
+    base_s = float(np.median(reach_s[::max(1, len(reach_s) >> 16)]))
     lt = np.maximum(np.ceil(np.log2(reach_t / base_t) - 1e-9), 0).astype(np.int64)
     ls = np.maximum(np.ceil(np.log2(reach_s / base_s) - 1e-9), 0).astype(np.int64)
     # classes: the distinct (lt, ls) in lexicographic order (as np.unique(axis=0) gives)
@@ -71,7 +79,7 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     coslat = max(np.cos(np.radians(min(float(np.abs(lat).max()) + 1.0, 89.0))), 1e-3)
     if use_numba and load_kernels() is not None:
         return _pairs_numba(source, event, lat, lon, cls, classes, fam, mid, reach_t,
-                            reach_s, base_t, base_s, coslat, unit, progress)
+                            reach_s, base_s, coslat, unit, progress)
     members = [np.flatnonzero(cls == c) for c in range(len(classes))]
     grids: dict[tuple[int, int], tuple[np.ndarray, tuple[int, int]]] = {}
 
@@ -143,80 +151,110 @@ def _cell_sizes(g: tuple[int, int], base_t: float, base_s: float, coslat: float
 
 
 def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                 cls: np.ndarray, classes: np.ndarray, fam: np.ndarray, mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, base_t: float,
-                 base_s: float, coslat: float, unit: np.ndarray, progress: Progress | None
+                 cls: np.ndarray, classes: np.ndarray, fam: np.ndarray, mid: np.ndarray,
+                 reach_t: np.ndarray, reach_s: np.ndarray, base_s: float, coslat: float,
+                 unit: np.ndarray, progress: Progress | None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pairs of the numpy blocking above and their scores, by compiled kernels: same
-    classes, grids, cells and tests, so the same set of pairs; sorted by (b, a)."""
+    """Every compatible pair and its score, by the compiled sweep (:func:`_fusion_jit.sweep`):
+    sorted by (b, a).
+
+    A different search from the numpy one, exhaustive too, so the same set of pairs: the
+    same classes, but a sweep in time in place of the time cells, and spatial grids (one
+    per space level, as above) whose cells hold linked lists of recent reports.
+    """
     jit = load_kernels()
     assert jit is not None
     n = len(mid)
+    if np.any(mid[1:] < mid[:-1]):  # the sweep relies on canonical order
+        raise ValueError("reports are not in canonical order (ascending time midpoint)")
+    cls = cls.astype(np.int64)
+    cls_level = np.ascontiguousarray(classes[:, 1], dtype=np.int64)
+    cls_reach_t, cls_reach_s = np.zeros(len(classes)), np.zeros(len(classes))
+    np.maximum.at(cls_reach_t, cls, reach_t)
+    np.maximum.at(cls_reach_s, cls, reach_s)
+    n_levels = int(cls_level.max()) + 1
+    n_fam = int(fam.max()) + 1
+    # the finest grid; level g's bins are its bins >> g (exact: its cells are 2**g times
+    # as large, and both divisions round alike)
+    _, cell_lat, cell_lon = _cell_sizes((0, 0), 1.0, base_s, coslat)
+    while True:
+        ypos, xpos = (lat - lat.min()) / cell_lat, (lon - lon.min()) / cell_lon
+        ybin, xbin = np.floor(ypos).astype(np.int64), np.floor(xpos).astype(np.int64)
+        # per level: padded bins, family-major; per (class, level >= its own) a block
+        shape = np.array([[(int(ybin.max()) >> g) + 3, (int(xbin.max()) >> g) + 3]
+                          for g in range(n_levels)], dtype=np.int64)
+        size = n_fam * shape[:, 0] * shape[:, 1]
+        offset = np.full((len(classes), n_levels), -1, dtype=np.int64)
+        total = 0
+        for c in range(len(classes)):
+            for g in range(int(cls_level[c]), n_levels):
+                offset[c, g] = total
+                total += int(size[g])
+        if total <= _MAX_GRID_CELLS:
+            break
+        # reports spread far and wide: coarser cells (more candidates, the same pairs)
+        cell_lat, cell_lon = 2.0 * cell_lat, 2.0 * cell_lon
     fam64 = fam.astype(np.int64)
-    members = jit.split_classes(cls.astype(np.int64), len(classes))
-    mid_min, lat_min, lon_min = mid.min(), lat.min(), lon.min()
-    fam_n = int(fam.max()) + 1
-    shapes: dict[tuple[int, int], tuple[float, float, float, int, int, int]] = {}
-    jobs = _class_pairs(classes)
-    for g in {g for _, _, g in jobs}:  # as grid() above; bins are monotone: max bin = max's
-        cell_t, cell_lat, cell_lon = _cell_sizes(g, base_t, base_s, coslat)
-        nt = int(np.floor((mid.max() - mid_min) / cell_t)) + 3
-        ny = int(np.floor((lat.max() - lat_min) / cell_lat)) + 3
-        nx = int(np.floor((lon.max() - lon_min) / cell_lon)) + 3
-        if fam_n * nt * ny * nx >= 2**62:
-            raise ValueError("fusion grid too fine for the extent of the data")
-        shapes[g] = (cell_t, cell_lat, cell_lon, nt, ny, nx)
+    # threads take consecutive ranges of reports; each first inserts (without looking
+    # back) the reports just before its range that its range may pair with
+    workers = max(1, min(_THREADS, os.cpu_count() or 1, n // 50_000 + 1))
+    bounds = np.linspace(0, n, workers + 1).astype(np.int64).tolist()
+    look_back = 2.0 * float(reach_t.max()) * (1.0 + 1e-9) + 1.0
+    # times as 32-bit ticks for the lists (a second each, coarser past 60 years of data)
+    t0 = float(mid[0])
+    tick_s = max(1.0, float(mid[-1] - t0) / 2e9)
+    tick = np.ceil((mid - t0) / tick_s).astype(np.int32)
 
-    # one row of the columns the tests read per report: one cache line per lookup
-    cols = jit.columns(mid, reach_t, reach_s, source, event, unit)
+    def sweep(q0: int, q1: int) -> tuple[np.ndarray, ...]:
+        warm = int(np.searchsorted(mid, mid[q0] - look_back, "left"))
+        # one row of what the tests read per report: one cache line per lookup
+        cols = jit.columns(*(v[warm:q1] for v in (mid, reach_t, reach_s, source, event,
+                                                   unit)))
+        head, head_tick = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
+        link = np.empty((n_levels, q1 - warm), dtype=np.int32)
+        link_tick = np.empty((n_levels, q1 - warm), dtype=np.int32)
+        out = [np.empty(4 * (q1 - q0) + 1024, np.int64), np.empty(4 * (q1 - q0) + 1024,
+               np.int64), np.empty(4 * (q1 - q0) + 1024)]
+        bor = [np.empty(64, np.int64), np.empty(64, np.int64)]
+        x, m, mb = warm, 0, 0
+        while True:
+            x, m, mb = jit.sweep(cls, cls_level, cls_reach_t, cls_reach_s, fam64, ypos, xpos,
+                                 ybin, xbin, 1.0 / (M_PER_DEG * cell_lat), offset, shape,
+                                 cols, tick, t0, tick_s, head, head_tick, link, link_tick,
+                                 warm, x, q0, q1, *out, *bor, m, mb)
+            if x == q1:
+                return out[0][:m], out[1][:m], out[2][:m], bor[0][:mb], bor[1][:mb]
+            # report x's pairs did not fit: twice the room, and on from x
+            out = [np.concatenate([buf, np.empty_like(buf)]) for buf in out]
+            bor = [np.concatenate([buf, np.empty_like(buf)]) for buf in bor]
 
-    arenas: dict[int, tuple[np.ndarray, ...]] = {}
-
-    def make_cells(c: int, g: tuple[int, int]) -> tuple[np.ndarray, ...]:
-        cell_t, cell_lat, cell_lon, nt, ny, nx = shapes[g]
-        k = len(members[c])
-        if c not in arenas:  # one per class, reused by every grid
-            arenas[c] = (*(np.empty(k, np.int64) for _ in range(7)), np.empty((k, 8)))
-        arena = arenas[c]
-        nc = jit.cells(members[c], fam64, mid, lat, lon, mid_min, lat_min, lon_min,
-                       cell_t, cell_lat, cell_lon, nt, ny, nx, cols, arena)
-        return arena[3], arena[4][:nc], arena[5][:nc], arena[6][:nc], arena[7]
-
-    def join(cells: dict[tuple[int, tuple[int, int]], tuple[np.ndarray, ...]], i: int, j: int,
-             g: tuple[int, int]) -> tuple[np.ndarray, ...]:
-        # query from the smaller class: fewer cells to look up
-        qc, ic = (i, j) if len(members[i]) <= len(members[j]) else (j, i)
-        size = len(members[i]) + len(members[j])  # most often enough: else grown once
-        out = jit.join(cells[(qc, g)], cells[(ic, g)], i == j, shapes[g][4], shapes[g][5],
-                       np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size),
-                       np.empty(64, np.int64), np.empty(64, np.int64))
-        return out[0][:out[3]], out[1][:out[3]], out[2][:out[3]], out[4][:out[6]], \
-            out[5][:out[6]]
-
-    # the kernels release the GIL: cells, then class pairs, run on a few threads
-    workers = max(1, min(_THREADS, os.cpu_count() or 1))
-    found: list[tuple[np.ndarray, ...]] = []
-    with ThreadPoolExecutor(workers) as pool:
-        # one grid at a time (each class's cells are rebuilt in its arena for the next
-        # grid once every join of this one is done)
-        for g in sorted(shapes):
-            in_g = [job for job in jobs if job[2] == g]
-            keys = sorted({(c, g) for i, j, _ in in_g for c in (i, j)})
-            made = [pool.submit(make_cells, *key) for key in keys]
-            cells = {key: f.result() for key, f in zip(keys, made, strict=True)}
-            for f in [pool.submit(join, cells, *job) for job in in_g]:
-                if progress:
-                    progress("blocking", len(found), len(jobs))
-                found.append(f.result())
     if progress:
-        progress("blocking", len(jobs), len(jobs))
+        progress("blocking", 0, 1)
+    with ThreadPoolExecutor(workers) as pool:  # the kernel releases the GIL
+        found = list(pool.map(sweep, bounds[:-1], bounds[1:]))
+    if progress:
+        progress("blocking", 1, 1)
     qa = np.concatenate([f[3] for f in found])  # borderline distances: numpy decides
     cb = np.concatenate([f[4] for f in found])
     ok = haversine_m(lat[qa], lon[qa], lat[cb], lon[cb]) <= reach_s[qa] + reach_s[cb]
-    qa, cb = qa[ok], cb[ok]
-    return jit.sort_pairs(np.concatenate([f[0] for f in found] + [qa]),
-                          np.concatenate([f[1] for f in found] + [cb]),
-                          np.concatenate([f[2] for f in found] + [
-                              pair_scores(qa, cb, unit, mid, reach_t, reach_s)]), n)
+    # the few borderline pairs that hold go in at their places in the (b, a) order, as
+    # the threads' pairs are put together (one copy)
+    extra_a, extra_b = qa[ok], cb[ok]  # a < b: a is the earlier report
+    order = np.lexsort((extra_a, extra_b))
+    extra_a, extra_b = extra_a[order], extra_b[order]
+    extra_s = pair_scores(extra_a, extra_b, unit, mid, reach_t, reach_s)
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for (a, b, score, *_), q0, q1 in zip(found, bounds[:-1], bounds[1:], strict=True):
+        start = 0
+        for k in range(*np.searchsorted(extra_b, [q0, q1])):  # this thread's b range
+            same_b = np.searchsorted(b, [extra_b[k], extra_b[k] + 1])
+            at = int(same_b[0] + np.searchsorted(a[same_b[0]:same_b[1]], extra_a[k]))
+            pieces += [(a[start:at], b[start:at], score[start:at]),
+                       (extra_a[k:k + 1], extra_b[k:k + 1], extra_s[k:k + 1])]
+            start = at
+        pieces.append((a[start:], b[start:], score[start:]))
+    a, b, score = (np.concatenate(column) for column in zip(*pieces, strict=True))
+    return a, b, score
 
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -224,7 +262,11 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     scores below use only +, -, × and ÷ on them, which numba and numpy round alike."""
     p, lam = np.radians(lat), np.radians(lon)
     cp = np.cos(p)
-    return np.stack([cp * np.cos(lam), cp * np.sin(lam), np.sin(p)], axis=1)
+    unit = np.empty((len(lat), 3))
+    np.multiply(cp, np.cos(lam), out=unit[:, 0])
+    np.multiply(cp, np.sin(lam), out=unit[:, 1])
+    np.sin(p, out=unit[:, 2])
+    return unit
 
 
 def pair_scores(a: np.ndarray, b: np.ndarray, unit: np.ndarray, mid: np.ndarray,
@@ -232,7 +274,7 @@ def pair_scores(a: np.ndarray, b: np.ndarray, unit: np.ndarray, mid: np.ndarray,
     """Closeness of each pair: its normalized space-time distance, squared (0 = same place
     and time; 2 at both limits). Space uses the straight-line (chord) distance, within a
     metre of the great circle at these ranges; it only ranks incidents, it decides no pair.
-    _fusion_jit._join computes the same formula, operation for operation."""
+    _fusion_jit.sweep computes the same formula, operation for operation."""
     score = np.empty(len(a))
     for lo in range(0, len(a), _SCORE_CHUNK):  # chunks that stay in cache
         sa, sb = a[lo:lo + _SCORE_CHUNK], b[lo:lo + _SCORE_CHUNK]

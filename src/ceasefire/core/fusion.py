@@ -120,9 +120,22 @@ class Graph:
 
 
 def canonical_order(arrays: ReportArrays) -> np.ndarray:
-    """Input indices sorted by (time midpoint, global id): independent of input order."""
+    """Input indices sorted by (time midpoint, global id): independent of input order.
+
+    As ``np.lexsort((gid, mid))``, faster: sort by time alone, then sort the reports that
+    share a time (few, unless times are coarse) by (time, global id) among themselves."""
     mid = (arrays.t_start + arrays.t_end) / 2.0
-    return np.lexsort((arrays.gid, mid))
+    order = np.argsort(mid)
+    in_order = mid[order]
+    tied = np.zeros(len(order), dtype=bool)
+    same = in_order[1:] == in_order[:-1]
+    tied[1:] |= same
+    tied[:-1] |= same
+    if tied.any():
+        # the tied reports' places, in ascending index (a stable tie-break, as lexsort)
+        members = np.sort(order[tied])
+        order[tied] = members[np.lexsort((arrays.gid[members], mid[members]))]
+    return order
 
 
 def _family_codes() -> np.ndarray:
@@ -240,10 +253,12 @@ class FusionResult:
 def _result(order: np.ndarray, anchor_pos: np.ndarray, n_pairs: int) -> FusionResult:
     anchor = np.empty(len(order), dtype=np.int64)
     anchor[order] = order[anchor_pos]
-    uniq, labels_pos = np.unique(anchor_pos, return_inverse=True)
+    is_anchor = np.zeros(len(order), dtype=np.int64)
+    is_anchor[anchor_pos] = 1
+    rank = np.cumsum(is_anchor) - 1  # label of an anchor: its rank among the anchors
     labels = np.empty(len(order), dtype=np.int64)
-    labels[order] = labels_pos
-    return FusionResult(anchor, labels, len(uniq), n_pairs)
+    labels[order] = rank[anchor_pos]
+    return FusionResult(anchor, labels, int(rank[-1]) + 1 if len(rank) else 0, n_pairs)
 
 
 def fuse(arrays: ReportArrays, profile: ScoringProfile,
