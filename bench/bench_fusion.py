@@ -4,10 +4,12 @@ the same input, in the same run.
 
 Each method runs in its own child process, so "peak RSS" is that process's own
 high-water mark (VmHWM: interpreter + libraries + loading the input + the work), not the
-parent's. Each child does the work ``--rounds`` times (after a warm-up on a small input
-that loads the compiled kernels) and reports the median round, and its first round apart:
-on a shared virtual machine a single round can come out twice as slow for no reason in
-the code, and the median of both methods, measured alike, is what the ratio compares.
+parent's. Each method runs in ``--processes`` fresh processes, each doing the work
+``--rounds`` times (after a warm-up on a small input that loads the compiled kernels); the
+table gives the median of all those rounds, the fastest and slowest, and the median first
+round of a process. On a shared virtual machine a round, or a whole process, can come out
+twice as slow for no reason in the code: the medians of both methods, measured alike, are
+what the ratio compares.
 Times are wall-clock of the grouping (group_s: what DBSCAN also does) and of grouping +
 confidence + fused places (total_s); group_cpu_s is the process CPU time of the grouping
 (ceasefire's pair search runs on up to two threads; DBSCAN on one), which contention
@@ -124,7 +126,7 @@ def child_fuse(path: Path, rounds: int) -> dict[str, float]:
         summarize(arrays, result.labels, scores.p, DEFAULT_PROFILE)
         samples.append((grouped - started, time.perf_counter() - started, group_cpu))
     np.save(path.with_suffix(".labels.npy"), result.labels)
-    return {**summary(samples), "warmup_s": warmup_s, "incidents": result.n_incidents,
+    return {"samples": samples, "warmup_s": warmup_s, "incidents": result.n_incidents,
             "pairs": result.n_pairs, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -150,15 +152,21 @@ def child_dbscan(path: Path, rounds: int) -> dict[str, float]:
         elapsed = time.perf_counter() - started
         samples.append((elapsed, elapsed, time.process_time() - cpu))
     np.save(path.with_suffix(".dbscan.npy"), labels)
-    return {**summary(samples), "incidents": offset, "pairs": float("nan"),
+    return {"samples": samples, "incidents": offset, "pairs": float("nan"),
             "peak_rss_mb": peak_rss_mb()}
 
 
-def summary(samples: list[tuple[float, float, float]]) -> dict[str, float]:
-    """Median round (and the first) of (grouping s, total s, grouping CPU s)."""
+def summary(runs: list[dict]) -> dict[str, float]:
+    """Over every round of every process: the median of (grouping s, total s, grouping
+    CPU s), the fastest and slowest grouping, and the median of the processes' first
+    rounds; the other figures from the last process (peak RSS: the largest)."""
+    samples = [tuple(s) for run in runs for s in run["samples"]]
     group, total, cpu = (statistics.median(column) for column in zip(*samples, strict=True))
-    return {"group_s": group, "total_s": total, "group_cpu_s": cpu,
-            "first_group_s": samples[0][0], "rounds": len(samples)}
+    return {**{k: v for k, v in runs[-1].items() if k != "samples"},
+            "group_s": group, "total_s": total, "group_cpu_s": cpu,
+            "min_group_s": min(s[0] for s in samples), "max_group_s": max(s[0] for s in samples),
+            "first_group_s": statistics.median(run["samples"][0][0] for run in runs),
+            "rounds": len(samples), "peak_rss_mb": max(run["peak_rss_mb"] for run in runs)}
 
 
 def peak_rss_mb() -> float:
@@ -173,10 +181,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_child(mode: str, path: Path, rounds: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", mode, str(path),
-                          "--rounds", str(rounds)], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def run_child(mode: str, path: Path, rounds: int, processes: int) -> dict[str, float]:
+    """``processes`` fresh processes of ``rounds`` rounds each, summarized."""
+    runs = []
+    for _ in range(processes):
+        out = subprocess.run([sys.executable, __file__, "--child", mode, str(path),
+                              "--rounds", str(rounds)], check=True, capture_output=True,
+                             text=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return summary(runs)
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
@@ -198,7 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-viina", action="store_true")
     parser.add_argument("--no-synthetic-dbscan", action="store_true")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds per method; the median is reported (default 3)")
+                        help="rounds per process (default 3)")
+    parser.add_argument("--processes", type=int, default=3,
+                        help="fresh processes per method; the median round of all of "
+                             "them is reported (default 3)")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -219,10 +235,10 @@ def main(argv: list[str] | None = None) -> int:
             np.savez(viina, **varr)
             inputs.append(("VIINA", viina, len(varr["gid"]), True))
         for name, path, n, with_dbscan in inputs:
-            ours = run_child("fuse", path, args.rounds)
+            ours = run_child("fuse", path, args.rounds, args.processes)
             rows.append({"input": name, "reports": n, "method": "ceasefire fuse (local)", **ours})
             if with_dbscan:
-                db = run_child("dbscan", path, args.rounds)
+                db = run_child("dbscan", path, args.rounds, args.processes)
                 rows.append({"input": name, "reports": n, "method": "DBSCAN per day", **db})
                 comp = agreement(np.load(path.with_suffix(".labels.npy")),
                                  np.load(path.with_suffix(".dbscan.npy")))
@@ -230,13 +246,18 @@ def main(argv: list[str] | None = None) -> int:
                 rows[-1]["cpu_ratio"] = db["group_cpu_s"] / ours["group_cpu_s"]
                 rows[-1]["first_ratio"] = db["first_group_s"] / ours["first_group_s"]
                 rows[-1]["comparison"] = comp
-    table = pd.DataFrame([{k: v for k, v in r.items() if k != "comparison"} for r in rows])
+    columns = ["input", "reports", "method", "group_s", "min_group_s", "max_group_s",
+               "first_group_s", "total_s", "group_cpu_s", "rounds", "incidents", "pairs",
+               "peak_rss_mb", "warmup_s", "speed_ratio", "cpu_ratio", "first_ratio"]
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "comparison"} for r in rows],
+                         columns=columns)
     print(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
     for r in rows:
         if "comparison" in r:
             c = r["comparison"]
             print(f"\n{r['input']}: DBSCAN/ceasefire grouping time = {r['speed_ratio']:.1f}x "
-                  f"(median of {r['rounds']} rounds; first rounds {r['first_ratio']:.1f}x; "
+                  f"(median of {r['rounds']} rounds in {args.processes} processes; "
+                  f"first rounds {r['first_ratio']:.1f}x; "
                   f"grouping CPU time {r['cpu_ratio']:.1f}x); "
                   f"pairs together: ours {c['pairs_ours']:,.0f}, DBSCAN {c['pairs_dbscan']:,.0f}, "
                   f"both {c['pairs_both']:,.0f} (Jaccard {c['jaccard']:.3f}; "

@@ -21,10 +21,11 @@ R2 = EARTH_RADIUS_M * EARTH_RADIUS_M
 
 @njit(cache=True, nogil=True)
 def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: np.ndarray,
-            event: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """Per report: mid, reach_t, reach_s, source, event (integer codes as floats: exact
-    below 2**53) and the unit vector of its place (blocking.unit_vectors)."""
-    out = np.empty((len(mid), 8))
+            event: np.ndarray, unit: np.ndarray, out: np.ndarray) -> None:
+    """Per report, into ``out`` (n × 8; numpy's, as numpy asks the kernel for huge pages
+    for large arrays, and numba does not: 16,000 fewer page faults per million reports):
+    mid, reach_t, reach_s, source, event (integer codes as floats: exact below 2**53) and
+    the unit vector of its place (blocking.unit_vectors)."""
     for i in range(len(mid)):
         out[i, 0] = mid[i]
         out[i, 1] = reach_t[i]
@@ -34,7 +35,6 @@ def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: n
         out[i, 5] = unit[i, 0]
         out[i, 6] = unit[i, 1]
         out[i, 7] = unit[i, 2]
-    return out
 
 
 @njit(cache=True, nogil=True)

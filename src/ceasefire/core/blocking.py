@@ -59,22 +59,11 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     empty = np.zeros(0, dtype=np.int64)
     if len(mid) < 2:
         return empty, empty, np.zeros(0)
-    unit = unit_vectors(lat, lon)
+    with ThreadPoolExecutor(1) as pool:  # numpy lets go of the GIL: on the other core
+        unit_job = pool.submit(unit_vectors, lat, lon)
+        cls, classes, base_t, base_s = _classes(reach_t, reach_s)
+        unit = unit_job.result()
 
-    # level of each report per dimension: its reach in powers of two of the median reach
-    # (of at most 2**16 of them, evenly spaced: any base gives the same pairs, a typical
-    # one the fewest candidates)
-    base_t = float(np.median(reach_t[::max(1, len(reach_t) >> 16)]))
-    base_s = float(np.median(reach_s[::max(1, len(reach_s) >> 16)]))
-    lt = np.maximum(np.ceil(np.log2(reach_t / base_t) - 1e-9), 0).astype(np.int64)
-    ls = np.maximum(np.ceil(np.log2(reach_s / base_s) - 1e-9), 0).astype(np.int64)
-    # classes: the distinct (lt, ls) in lexicographic order (as np.unique(axis=0) gives)
-    width = int(ls.max()) + 1
-    present = np.flatnonzero(np.bincount(lt * width + ls))
-    classes = np.stack([present // width, present % width], axis=1)
-    code = np.full(int(present[-1]) + 1, -1, dtype=np.int64)
-    code[present] = np.arange(len(present))
-    cls = code[lt * width + ls]
     # longitude degrees shrink with latitude: size cells for the most poleward report
     coslat = max(np.cos(np.radians(min(float(np.abs(lat).max()) + 1.0, 89.0))), 1e-3)
     if use_numba and load_kernels() is not None:
@@ -130,6 +119,26 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     return a, b, pair_scores(a, b, unit, mid, reach_t, reach_s)
 
 
+
+
+def _classes(reach_t: np.ndarray, reach_s: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Each report's class, the classes (time level, space level) in lexicographic order
+    (as np.unique(axis=0) gives), and the base reaches in time and space.
+
+    A report's level per dimension is its reach in powers of two of the median reach (of
+    at most 2**16 reports, evenly spaced: any base gives the same pairs, a typical one the
+    fewest candidates)."""
+    base_t = float(np.median(reach_t[::max(1, len(reach_t) >> 16)]))
+    base_s = float(np.median(reach_s[::max(1, len(reach_s) >> 16)]))
+    lt = np.maximum(np.ceil(np.log2(reach_t / base_t) - 1e-9), 0).astype(np.int64)
+    ls = np.maximum(np.ceil(np.log2(reach_s / base_s) - 1e-9), 0).astype(np.int64)
+    width = int(ls.max()) + 1
+    present = np.flatnonzero(np.bincount(lt * width + ls))
+    classes = np.stack([present // width, present % width], axis=1)
+    code = np.full(int(present[-1]) + 1, -1, dtype=np.int64)
+    code[present] = np.arange(len(present))
+    return code[lt * width + ls], classes, base_t, base_s
 
 
 def _class_pairs(classes: np.ndarray) -> list[tuple[int, int, tuple[int, int]]]:
@@ -208,8 +217,8 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
     def sweep(q0: int, q1: int) -> tuple[np.ndarray, ...]:
         warm = int(np.searchsorted(mid, mid[q0] - look_back, "left"))
         # one row of what the tests read per report: one cache line per lookup
-        cols = jit.columns(*(v[warm:q1] for v in (mid, reach_t, reach_s, source, event,
-                                                   unit)))
+        cols = np.empty((q1 - warm, 8))
+        jit.columns(*(v[warm:q1] for v in (mid, reach_t, reach_s, source, event, unit)), cols)
         head, head_tick = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
         link = np.empty((n_levels, q1 - warm), dtype=np.int32)
         link_tick = np.empty((n_levels, q1 - warm), dtype=np.int32)

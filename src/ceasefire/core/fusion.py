@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -147,9 +148,12 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
                         progress: Progress | None = None) -> Graph:
     """Every compatible pair, found by space-time blocking (see the module docstring)."""
     order = canonical_order(arrays)
-    # every column in canonical order, but gid (strings: slow to gather, not needed here)
-    r = ReportArrays(*(arrays.gid if f == "gid" else getattr(arrays, f)[order]
-                       for f in ReportArrays.__dataclass_fields__))
+    # every column in canonical order, but gid (strings: slow to gather, not needed here);
+    # numpy lets go of the GIL while it gathers, so two threads share the work
+    with ThreadPoolExecutor(2) as pool:
+        r = ReportArrays(*pool.map(lambda f: arrays.gid if f == "gid"
+                                   else getattr(arrays, f)[order],
+                                   ReportArrays.__dataclass_fields__))
     tables = profile.category_tables()
     win = np.array([tables.window_s[c] for c in CATEGORIES])[r.category]
     rad = np.array([tables.radius_m[c] for c in CATEGORIES])[r.category]
