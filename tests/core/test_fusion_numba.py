@@ -124,3 +124,14 @@ def test_kernels_only_for_large_inputs() -> None:
     """Small inputs never import numba (its load costs more than they take with numpy)."""
     assert fusion._kernels(fusion.NUMBA_MIN_REPORTS - 1) is None
     assert fusion._kernels(fusion.NUMBA_MIN_REPORTS) is not None
+
+
+@pytest.mark.parametrize("bits", [1, 3, 15])
+def test_hashed_lists(monkeypatch: pytest.MonkeyPatch, bits: int) -> None:
+    """Reports spread far and wide get hashed cell lists; cells that share a list (all of
+    them with 2 lists) only add candidates: the same pairs, each once."""
+    from ceasefire.core import blocking
+    monkeypatch.setattr(blocking, "_DENSE_CELLS", 0)
+    monkeypatch.setattr(blocking, "_HASH_BITS", bits)
+    rng = np.random.default_rng(11)
+    assert_same(monkeypatch, random_arrays(rng, 3000, spread_deg=0.3, days=3.0))

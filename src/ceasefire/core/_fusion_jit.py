@@ -37,11 +37,21 @@ def columns(mid: np.ndarray, reach_t: np.ndarray, reach_s: np.ndarray, source: n
         out[i, 7] = unit[i, 2]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _slot(cell: int, bits: int) -> int:
+    """A cell's list in its block: the cell itself (``bits`` 0), or a multiplicative hash
+    of it into 2**bits lists. Cells that share a list only add candidates to each other's
+    walks (every candidate is tested), never lose any."""
+    if bits == 0:
+        return cell
+    return np.int64((np.uint64(cell) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
+
+
 @njit(cache=True, nogil=True)
 def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
           cls_reach_s: np.ndarray, fam: np.ndarray, ypos: np.ndarray, xpos: np.ndarray,
           ybin: np.ndarray, xbin: np.ndarray, cells_per_m: float, offset: np.ndarray,
-          shape: np.ndarray,
+          shape: np.ndarray, hash_bits: np.ndarray,
           cols: np.ndarray, tick: np.ndarray, t0: float, tick_s: float, head: np.ndarray,
           head_tick: np.ndarray, link: np.ndarray, link_tick: np.ndarray, warm: int,
           start: int, q0: int, q1: int,
@@ -81,6 +91,7 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
     """
     n_cls = len(cls_level)
     n_levels = shape.shape[0]
+    slots = np.empty(9, dtype=np.int64)
     for x in range(start, q1):
         cx = cls[x]
         lx = cls_level[cx]
@@ -108,52 +119,65 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
                 dy1 = 1 if 1.0 - fy <= reach else 0
                 dx0 = -1 if fx_ <= reach else 0
                 dx1 = 1 if 1.0 - fx_ <= reach else 0
+                hashed = hash_bits[g] > 0
+                n_slots = 0  # the lists to walk: recent ones, each once
                 for dy in range(dy0, dy1 + 1):
-                    row = offset[c, g] + (fx * wy + yc + dy) * wx + xc
+                    row = (fx * wy + yc + dy) * wx + xc
                     for cell in range(row + dx0, row + dx1 + 1):
-                        if head_tick[cell] < floor_tick:  # nothing recent enough (or empty)
+                        slot = offset[c, g] + _slot(cell, hash_bits[g])
+                        if head_tick[slot] < floor_tick:  # nothing recent enough (or empty)
                             continue
-                        y = head[cell] - 1
-                        while y >= 0:
-                            k = y - warm
-                            nxt = -1 if link_tick[g, k] < floor_tick else link[g, k] - 1
-                            if not abs(mx - cols[k, 0]) <= rtx + cols[k, 1]:
-                                y = nxt
-                                continue
-                            if not (sx != cols[k, 3] or (ex == cols[k, 4] and ex >= 0)):
-                                y = nxt
-                                continue
-                            lim = rsx + cols[k, 2]
-                            arg = lim / (2.0 * EARTH_RADIUS_M)
-                            d0, d1, d2 = xx - cols[k, 5], xy - cols[k, 6], xz - cols[k, 7]
-                            chord2 = d0 * d0 + d1 * d1 + d2 * d2
-                            h = chord2 / 4.0
-                            a2 = arg * arg
-                            if arg < 1.5 and h > a2 * (1.0 + 2e-6) + 1e-15:
-                                y = nxt  # sin^2 <= x^2: clearly outside
-                                continue
-                            inside = arg < 1.5 and \
-                                h <= a2 * (1.0 - a2 / 3.0) * (1.0 - 2e-6) - 1e-15
-                            outside = False
-                            if not inside:
-                                t = np.sin(arg) ** 2
-                                inside = arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15
-                                outside = arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15
-                            if inside:
-                                if m == len(out_a):
-                                    return x, m0, mb0
-                                out_a[m] = y
-                                out_b[m] = x
-                                dt = abs(mx - cols[k, 0]) / max(rtx + cols[k, 1], 1.0)
-                                out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
-                                m += 1
-                            elif not outside:
-                                if mb == len(bor_a):
-                                    return x, m0, mb0
-                                bor_a[mb] = y
-                                bor_b[mb] = x
-                                mb += 1
+                        seen = False  # hashed cells may share a list: walk it once
+                        for i in range(n_slots):
+                            seen = seen or slots[i] == slot
+                        if not seen:
+                            slots[n_slots] = slot
+                            n_slots += 1
+                for w in range(n_slots):
+                    y = head[slots[w]] - 1
+                    while y >= 0:
+                        k = y - warm
+                        nxt = -1 if link_tick[g, k] < floor_tick else link[g, k] - 1
+                        if not abs(mx - cols[k, 0]) <= rtx + cols[k, 1]:
                             y = nxt
+                            continue
+                        if hashed and fam[y] != fx:  # a shared list: another family's
+                            y = nxt
+                            continue
+                        if not (sx != cols[k, 3] or (ex == cols[k, 4] and ex >= 0)):
+                            y = nxt
+                            continue
+                        lim = rsx + cols[k, 2]
+                        arg = lim / (2.0 * EARTH_RADIUS_M)
+                        d0, d1, d2 = xx - cols[k, 5], xy - cols[k, 6], xz - cols[k, 7]
+                        chord2 = d0 * d0 + d1 * d1 + d2 * d2
+                        h = chord2 / 4.0
+                        a2 = arg * arg
+                        if arg < 1.5 and h > a2 * (1.0 + 2e-6) + 1e-15:
+                            y = nxt  # sin^2 <= x^2: clearly outside
+                            continue
+                        inside = arg < 1.5 and \
+                            h <= a2 * (1.0 - a2 / 3.0) * (1.0 - 2e-6) - 1e-15
+                        outside = False
+                        if not inside:
+                            t = np.sin(arg) ** 2
+                            inside = arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15
+                            outside = arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15
+                        if inside:
+                            if m == len(out_a):
+                                return x, m0, mb0
+                            out_a[m] = y
+                            out_b[m] = x
+                            dt = abs(mx - cols[k, 0]) / max(rtx + cols[k, 1], 1.0)
+                            out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
+                            m += 1
+                        elif not outside:
+                            if mb == len(bor_a):
+                                return x, m0, mb0
+                            bor_a[mb] = y
+                            bor_b[mb] = x
+                            mb += 1
+                        y = nxt
             for i in range(m0 + 1, m):  # this report's pairs by a: insertion sort (few)
                 ta, ts = out_a[i], out_s[i]
                 j = i - 1
@@ -164,8 +188,8 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
                 out_a[j + 1] = ta
                 out_s[j + 1] = ts
         for g in range(lx, n_levels):  # x joins its class's lists at every level from its own
-            cell = offset[cx, g] + (fx * shape[g, 0] + (ybin[x] >> g) + 1) * shape[g, 1] \
-                + (xbin[x] >> g) + 1
+            cell = offset[cx, g] + _slot((fx * shape[g, 0] + (ybin[x] >> g) + 1) * shape[g, 1]
+                                         + (xbin[x] >> g) + 1, hash_bits[g])
             link[g, x - warm] = head[cell]
             link_tick[g, x - warm] = head_tick[cell]
             head[cell] = x + 1

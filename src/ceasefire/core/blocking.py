@@ -31,7 +31,8 @@ M_PER_DEG = EARTH_RADIUS_M * np.pi / 180.0
 _R2 = EARTH_RADIUS_M * EARTH_RADIUS_M
 _CHUNK = 2_000_000  # candidate pairs per block (bounds peak memory)
 _SCORE_CHUNK = 1 << 15
-_MAX_GRID_CELLS = 1 << 23  # list heads of the sweep's grids (8 bytes each)
+_DENSE_CELLS = 1 << 16  # the sweep's list heads per grid block: one per cell up to this,
+_HASH_BITS = 15  # else 2**15 hashed (8 bytes each)
 Progress = Callable[[str, int, int], None]
 
 
@@ -186,23 +187,22 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
     # the finest grid; level g's bins are its bins >> g (exact: its cells are 2**g times
     # as large, and both divisions round alike)
     _, cell_lat, cell_lon = _cell_sizes((0, 0), 1.0, base_s, coslat)
-    while True:
-        ypos, xpos = (lat - lat.min()) / cell_lat, (lon - lon.min()) / cell_lon
-        ybin, xbin = np.floor(ypos).astype(np.int64), np.floor(xpos).astype(np.int64)
-        # per level: padded bins, family-major; per (class, level >= its own) a block
-        shape = np.array([[(int(ybin.max()) >> g) + 3, (int(xbin.max()) >> g) + 3]
-                          for g in range(n_levels)], dtype=np.int64)
-        size = n_fam * shape[:, 0] * shape[:, 1]
-        offset = np.full((len(classes), n_levels), -1, dtype=np.int64)
-        total = 0
-        for c in range(len(classes)):
-            for g in range(int(cls_level[c]), n_levels):
-                offset[c, g] = total
-                total += int(size[g])
-        if total <= _MAX_GRID_CELLS:
-            break
-        # reports spread far and wide: coarser cells (more candidates, the same pairs)
-        cell_lat, cell_lon = 2.0 * cell_lat, 2.0 * cell_lon
+    ypos, xpos = (lat - lat.min()) / cell_lat, (lon - lon.min()) / cell_lon
+    ybin, xbin = np.floor(ypos).astype(np.int64), np.floor(xpos).astype(np.int64)
+    # per level: padded bins, family-major; per (class, level >= its own) a block of lists,
+    # one per cell, or hashed when the reports spread far and wide (then cells may share
+    # lists: more candidates, the same pairs, and memory that stays in cache)
+    shape = np.array([[(int(ybin.max()) >> g) + 3, (int(xbin.max()) >> g) + 3]
+                      for g in range(n_levels)], dtype=np.int64)
+    cells = n_fam * shape[:, 0] * shape[:, 1]
+    hash_bits = np.where(cells <= _DENSE_CELLS, 0, _HASH_BITS).astype(np.int64)
+    block = np.where(hash_bits == 0, cells, 1 << _HASH_BITS)
+    offset = np.full((len(classes), n_levels), -1, dtype=np.int64)
+    total = 0
+    for c in range(len(classes)):
+        for g in range(int(cls_level[c]), n_levels):
+            offset[c, g] = total
+            total += int(block[g])
     fam64 = fam.astype(np.int64)
     # threads take consecutive ranges of reports; each first inserts (without looking
     # back) the reports just before its range that its range may pair with
@@ -229,6 +229,7 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
         while True:
             x, m, mb = jit.sweep(cls, cls_level, cls_reach_t, cls_reach_s, fam64, ypos, xpos,
                                  ybin, xbin, 1.0 / (M_PER_DEG * cell_lat), offset, shape,
+                                 hash_bits,
                                  cols, tick, t0, tick_s, head, head_tick, link, link_tick,
                                  warm, x, q0, q1, *out, *bor, m, mb)
             if x == q1:
