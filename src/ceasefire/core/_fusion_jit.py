@@ -44,7 +44,7 @@ def _slot(cell: int, bits: int) -> int:
     walks (every candidate is tested), never lose any."""
     if bits == 0:
         return cell
-    return np.int64((np.uint64(cell) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits))
+    return int(np.int64((np.uint64(cell) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)))
 
 
 @njit(cache=True, nogil=True)
