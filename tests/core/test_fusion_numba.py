@@ -135,3 +135,14 @@ def test_hashed_lists(monkeypatch: pytest.MonkeyPatch, bits: int) -> None:
     monkeypatch.setattr(blocking, "_HASH_BITS", bits)
     rng = np.random.default_rng(11)
     assert_same(monkeypatch, random_arrays(rng, 3000, spread_deg=0.3, days=3.0))
+
+
+def test_pair_buffers_grow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dense reports overflow the sweep's first room for pairs many times over: it grows
+    and goes on from the report that did not fit, losing and repeating nothing."""
+    from ceasefire.core import blocking
+    monkeypatch.setattr(blocking, "_PAIRS_PER_REPORT", 0)
+    rng = np.random.default_rng(5)
+    arr = random_arrays(rng, 3000, spread_deg=0.01, days=0.1)
+    assert len(compatibility_graph(arr, DEFAULT_PROFILE).a) > 20 * 1024
+    assert_same(monkeypatch, arr)

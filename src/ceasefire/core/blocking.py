@@ -33,6 +33,7 @@ _CHUNK = 2_000_000  # candidate pairs per block (bounds peak memory)
 _SCORE_CHUNK = 1 << 15
 _DENSE_CELLS = 1 << 16  # the sweep's list heads per grid block: one per cell up to this,
 _HASH_BITS = 15  # else 2**15 hashed (8 bytes each)
+_PAIRS_PER_REPORT = 16  # the sweep's first room for pairs (VIINA has 7): then it doubles
 Progress = Callable[[str, int, int], None]
 
 
@@ -222,8 +223,9 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
         head, head_tick = np.zeros(total, dtype=np.int32), np.zeros(total, dtype=np.int32)
         link = np.empty((n_levels, q1 - warm), dtype=np.int32)
         link_tick = np.empty((n_levels, q1 - warm), dtype=np.int32)
-        out = [np.empty(4 * (q1 - q0) + 1024, np.int64), np.empty(4 * (q1 - q0) + 1024,
-               np.int64), np.empty(4 * (q1 - q0) + 1024)]
+        # room for the pairs: only the pages written are used
+        room = _PAIRS_PER_REPORT * (q1 - q0) + 1024
+        out = [np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)]
         bor = [np.empty(64, np.int64), np.empty(64, np.int64)]
         x, m, mb = warm, 0, 0
         while True:
@@ -235,8 +237,8 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
             if x == q1:
                 return out[0][:m], out[1][:m], out[2][:m], bor[0][:mb], bor[1][:mb]
             # report x's pairs did not fit: twice the room, and on from x
-            out = [np.concatenate([buf, np.empty_like(buf)]) for buf in out]
-            bor = [np.concatenate([buf, np.empty_like(buf)]) for buf in bor]
+            out = [_grown(buf, m) for buf in out]
+            bor = [_grown(buf, mb) for buf in bor]
 
     if progress:
         progress("blocking", 0, 1)
@@ -265,6 +267,13 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
         pieces.append((a[start:], b[start:], score[start:]))
     a, b, score = (np.concatenate(column) for column in zip(*pieces, strict=True))
     return a, b, score
+
+
+def _grown(buf: np.ndarray, filled: int) -> np.ndarray:
+    """A buffer twice as large, with the first ``filled`` entries of ``buf``."""
+    out = np.empty(2 * len(buf), dtype=buf.dtype)
+    out[:filled] = buf[:filled]
+    return out
 
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
