@@ -146,3 +146,32 @@ def test_pair_buffers_grow(monkeypatch: pytest.MonkeyPatch) -> None:
     arr = random_arrays(rng, 3000, spread_deg=0.01, days=0.1)
     assert len(compatibility_graph(arr, DEFAULT_PROFILE).a) > 20 * 1024
     assert_same(monkeypatch, arr)
+
+
+@pytest.mark.slow
+def test_compiled_path_is_deterministic_at_scale() -> None:
+    """On the compiled path (150,000 synthetic reports, two sweep threads): shuffling the
+    input gives identical incidents, and attaching one half to the other's incidents gives
+    the incidents of a single batch."""
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        from evaluate import load
+        from synthetic import generate
+    finally:
+        sys.path.remove(str(bench))
+    sources, reports, _ = generate(days=150_000 / 305.0, events_per_day=60.0, seed=3)
+    arr, _ = load(sources, reports)
+    n = len(arr)
+    assert fusion._kernels(n) is not None
+    batch = fuse(arr, DEFAULT_PROFILE)
+    perm = np.random.default_rng(1).permutation(n)
+    shuffled = fuse(arr.take(perm), DEFAULT_PROFILE)
+    assert shuffled.n_incidents == batch.n_incidents
+    np.testing.assert_array_equal(arr.take(perm).gid[shuffled.anchor],
+                                  arr.gid[batch.anchor][perm])
+    half = np.flatnonzero(np.isin(np.arange(n), perm[: n // 2]))
+    previous = np.full(n, -1, dtype=np.int64)
+    previous[half] = fuse(arr.take(half), DEFAULT_PROFILE).labels
+    np.testing.assert_array_equal(arr.gid[attach(arr, previous, DEFAULT_PROFILE).anchor],
+                                  arr.gid[batch.anchor])
