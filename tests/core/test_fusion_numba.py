@@ -100,8 +100,8 @@ def test_attach_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_array_equal(r1.labels, r0.labels)
 
 
-@pytest.fixture(scope="module")
-def synthetic_50k() -> Iterator[ReportArrays]:
+def synthetic(n_reports: int, seed: int) -> ReportArrays:
+    """About ``n_reports`` reports of the benchmark's synthetic generator."""
     bench = Path(__file__).resolve().parents[2] / "bench"
     sys.path.insert(0, str(bench))
     try:
@@ -109,9 +109,13 @@ def synthetic_50k() -> Iterator[ReportArrays]:
         from synthetic import generate
     finally:
         sys.path.remove(str(bench))
-    sources, reports, _ = generate(days=50_000 / 305.0, events_per_day=60.0, seed=7)
-    arrays, _ = load(sources, reports)
-    yield arrays
+    sources, reports, _ = generate(days=n_reports / 305.0, events_per_day=60.0, seed=seed)
+    return load(sources, reports)[0]
+
+
+@pytest.fixture(scope="module")
+def synthetic_50k() -> Iterator[ReportArrays]:
+    yield synthetic(50_000, seed=7)
 
 
 def test_bench_synthetic_50k(monkeypatch: pytest.MonkeyPatch,
@@ -153,15 +157,7 @@ def test_compiled_path_is_deterministic_at_scale() -> None:
     """On the compiled path (150,000 synthetic reports, two sweep threads): shuffling the
     input gives identical incidents, and attaching one half to the other's incidents gives
     the incidents of a single batch."""
-    bench = Path(__file__).resolve().parents[2] / "bench"
-    sys.path.insert(0, str(bench))
-    try:
-        from evaluate import load
-        from synthetic import generate
-    finally:
-        sys.path.remove(str(bench))
-    sources, reports, _ = generate(days=150_000 / 305.0, events_per_day=60.0, seed=3)
-    arr, _ = load(sources, reports)
+    arr = synthetic(150_000, seed=3)
     n = len(arr)
     assert fusion._kernels(n) is not None
     batch = fuse(arr, DEFAULT_PROFILE)
