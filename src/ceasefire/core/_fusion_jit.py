@@ -47,16 +47,21 @@ def _slot(cell: int, bits: int) -> int:
     return int(np.int64((np.uint64(cell) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _cell(fam: int, ybin: int, xbin: int, g: int, shape: np.ndarray) -> int:
+    """Index of the level-``g`` cell of a place in level-0 bins ``ybin``, ``xbin``, in a
+    grid of ``shape[g]`` (bins padded by one on each side, family-major)."""
+    return (fam * shape[g, 0] + (ybin >> g) + 1) * shape[g, 1] + (xbin >> g) + 1
+
+
 @njit(cache=True, nogil=True)
 def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
           cls_reach_s: np.ndarray, fam: np.ndarray, ypos: np.ndarray, xpos: np.ndarray,
-          ybin: np.ndarray, xbin: np.ndarray, cells_per_m: float, offset: np.ndarray,
-          shape: np.ndarray, hash_bits: np.ndarray,
+          cells_per_m: float, offset: np.ndarray, shape: np.ndarray, hash_bits: np.ndarray,
           cols: np.ndarray, tick: np.ndarray, t0: float, tick_s: float, head: np.ndarray,
           head_tick: np.ndarray, link: np.ndarray, link_tick: np.ndarray, warm: int,
-          start: int, q0: int, q1: int,
-          out_a: np.ndarray, out_b: np.ndarray, out_s: np.ndarray, bor_a: np.ndarray,
-          bor_b: np.ndarray, m: int, mb: int) -> tuple[int, int, int]:
+          start: int, q0: int, q1: int, out_a: np.ndarray, out_b: np.ndarray,
+          out_s: np.ndarray, m: int) -> tuple[int, int]:
     """Compatible pairs ``(a, b)``, ``a < b``, for every ``b`` in ``q0:q1``, by a sweep in
     time over the reports in canonical order (so in ascending time midpoint).
 
@@ -65,8 +70,8 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
     twice the space reach of the coarser of the two classes, so every pair within reach
     lies in neighbouring cells (and only the neighbours on the sides where ``b`` is closer
     to its cell's edge than the two classes' space reaches: ``ypos``/``xpos`` are the places
-    in level-0 cells, ``ybin``/``xbin`` their floors, ``cells_per_m`` the conversion, as
-    conservative as the cell sizes); then ``b`` joins the lists of its class at its level and
+    in level-0 cells, ``cells_per_m`` the conversion, as conservative as the cell sizes);
+    then ``b`` joins the lists of its class at its level and
     every coarser one. Per grid cell (``offset[class, g]`` + family, lat bin >> g, lon bin
     >> g, in a grid of ``shape[g]``), a list runs from ``head`` through ``link[g]``, newest
     first (report + 1: zeros are an empty list, and zeroed memory costs nothing until
@@ -78,10 +83,10 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
     starts there (a thread that starts mid-way first inserts the reports before ``q0``
     that its range may pair with).
 
-    Pairs are written from ``m`` (borderline ones from ``mb``) sorted by (b, a), with
-    their scores (blocking.pair_scores); borderline-distance pairs are for numpy to
-    decide. Returns (next report, m, mb): ``q1`` when done, or the report whose pairs did
-    not fit, with the counts before it; grow the buffers and call again from it. (The
+    Pairs are written from ``m`` sorted by (b, a), with their scores
+    (blocking.pair_scores); a borderline-distance pair, for numpy to decide, is written
+    with ``-1 - b``. Returns (next report, m): ``q1`` when done, or the report whose pairs
+    did not fit, with the count before it; grow the buffers and call again from it. (The
     buffers are never replaced in here: numba would count references on every use.)
 
     The distance test compares h = chord^2 / 4 with sin^2(limit / 2R), which equals
@@ -96,8 +101,9 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
         cx = cls[x]
         lx = cls_level[cx]
         fx = fam[x]
+        yb, xb = int(np.floor(ypos[x])), int(np.floor(xpos[x]))
         if x >= q0:
-            m0, mb0 = m, mb
+            m0 = m
             mx, rtx, rsx = cols[x - warm, 0], cols[x - warm, 1], cols[x - warm, 2]
             sx, ex = cols[x - warm, 3], cols[x - warm, 4]
             xx, xy, xz = cols[x - warm, 5], cols[x - warm, 6], cols[x - warm, 7]
@@ -107,22 +113,20 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
                 floor_t = mx - (rtx + cls_reach_t[c]) * (1.0 + 1e-9) - 1.0
                 # ticks before this one are surely out of reach (ticks round up)
                 floor_tick = np.floor((floor_t - t0) / tick_s)
-                wy, wx = shape[g, 0], shape[g, 1]
-                yc = (ybin[x] >> g) + 1
-                xc = (xbin[x] >> g) + 1
                 # the reach in level-g cells, and where x sits in its cell (exact: / 2**g)
                 scale = 0.5 ** g
                 reach = (rsx + cls_reach_s[c]) * cells_per_m * scale * (1.0 + 1e-6) + 1e-9
-                fy = ypos[x] * scale - (ybin[x] >> g)
-                fx_ = xpos[x] * scale - (xbin[x] >> g)
-                dy0 = -1 if fy <= reach else 0
-                dy1 = 1 if 1.0 - fy <= reach else 0
-                dx0 = -1 if fx_ <= reach else 0
-                dx1 = 1 if 1.0 - fx_ <= reach else 0
+                frac_y = ypos[x] * scale - (yb >> g)
+                frac_x = xpos[x] * scale - (xb >> g)
+                dy0 = -1 if frac_y <= reach else 0
+                dy1 = 1 if 1.0 - frac_y <= reach else 0
+                dx0 = -1 if frac_x <= reach else 0
+                dx1 = 1 if 1.0 - frac_x <= reach else 0
                 hashed = hash_bits[g] > 0
                 n_slots = 0  # the lists to walk: recent ones, each once
+                home = _cell(fx, yb, xb, g, shape)
                 for dy in range(dy0, dy1 + 1):
-                    row = (fx * wy + yc + dy) * wx + xc
+                    row = home + dy * shape[g, 1]
                     for cell in range(row + dx0, row + dx1 + 1):
                         slot = offset[c, g] + _slot(cell, hash_bits[g])
                         if head_tick[slot] < floor_tick:  # nothing recent enough (or empty)
@@ -163,20 +167,14 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
                             t = np.sin(arg) ** 2
                             inside = arg < 1.5 and h <= t * (1.0 - 1e-6) - 1e-15
                             outside = arg < 1.5 and h > t * (1.0 + 1e-6) + 1e-15
-                        if inside:
+                        if not outside:  # inside, or borderline
                             if m == len(out_a):
-                                return x, m0, mb0
+                                return x, m0
                             out_a[m] = y
-                            out_b[m] = x
+                            out_b[m] = x if inside else -1 - x
                             dt = abs(mx - cols[k, 0]) / max(rtx + cols[k, 1], 1.0)
                             out_s[m] = chord2 * R2 / (lim * lim) + dt * dt
                             m += 1
-                        elif not outside:
-                            if mb == len(bor_a):
-                                return x, m0, mb0
-                            bor_a[mb] = y
-                            bor_b[mb] = x
-                            mb += 1
                         y = nxt
             for i in range(m0 + 1, m):  # this report's pairs by a: insertion sort (few)
                 ta, ts = out_a[i], out_s[i]
@@ -188,13 +186,12 @@ def sweep(cls: np.ndarray, cls_level: np.ndarray, cls_reach_t: np.ndarray,
                 out_a[j + 1] = ta
                 out_s[j + 1] = ts
         for g in range(lx, n_levels):  # x joins its class's lists at every level from its own
-            cell = offset[cx, g] + _slot((fx * shape[g, 0] + (ybin[x] >> g) + 1) * shape[g, 1]
-                                         + (xbin[x] >> g) + 1, hash_bits[g])
+            cell = offset[cx, g] + _slot(_cell(fx, yb, xb, g, shape), hash_bits[g])
             link[g, x - warm] = head[cell]
             link_tick[g, x - warm] = head_tick[cell]
             head[cell] = x + 1
             head_tick[cell] = tick[x]
-    return q1, m, mb
+    return q1, m
 
 
 @njit(cache=True, nogil=True)

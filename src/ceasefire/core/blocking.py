@@ -121,8 +121,6 @@ def compatible_pairs(source: np.ndarray, event: np.ndarray, lat: np.ndarray,
     return a, b, pair_scores(a, b, unit, mid, reach_t, reach_s)
 
 
-
-
 def _classes(reach_t: np.ndarray, reach_s: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Each report's class, the classes (time level, space level) in lexicographic order
@@ -178,7 +176,6 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
     n = len(mid)
     if np.any(mid[1:] < mid[:-1]):  # the sweep relies on canonical order
         raise ValueError("reports are not in canonical order (ascending time midpoint)")
-    cls = cls.astype(np.int64)
     cls_level = np.ascontiguousarray(classes[:, 1], dtype=np.int64)
     cls_reach_t, cls_reach_s = np.zeros(len(classes)), np.zeros(len(classes))
     np.maximum.at(cls_reach_t, cls, reach_t)
@@ -189,12 +186,12 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
     # as large, and both divisions round alike)
     _, cell_lat, cell_lon = _cell_sizes((0, 0), 1.0, base_s, coslat)
     ypos, xpos = (lat - lat.min()) / cell_lat, (lon - lon.min()) / cell_lon
-    ybin, xbin = np.floor(ypos).astype(np.int64), np.floor(xpos).astype(np.int64)
     # per level: padded bins, family-major; per (class, level >= its own) a block of lists,
     # one per cell, or hashed when the reports spread far and wide (then cells may share
     # lists: more candidates, the same pairs, and memory that stays in cache)
-    shape = np.array([[(int(ybin.max()) >> g) + 3, (int(xbin.max()) >> g) + 3]
-                      for g in range(n_levels)], dtype=np.int64)
+    top_y, top_x = int(np.floor(ypos.max())), int(np.floor(xpos.max()))
+    shape = np.array([[(top_y >> g) + 3, (top_x >> g) + 3] for g in range(n_levels)],
+                     dtype=np.int64)
     cells = n_fam * shape[:, 0] * shape[:, 1]
     hash_bits = np.where(cells <= _DENSE_CELLS, 0, _HASH_BITS).astype(np.int64)
     block = np.where(hash_bits == 0, cells, 1 << _HASH_BITS)
@@ -226,19 +223,16 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
         # room for the pairs: only the pages written are used
         room = _PAIRS_PER_REPORT * (q1 - q0) + 1024
         out = [np.empty(room, np.int64), np.empty(room, np.int64), np.empty(room)]
-        bor = [np.empty(64, np.int64), np.empty(64, np.int64)]
-        x, m, mb = warm, 0, 0
+        x, m = warm, 0
         while True:
-            x, m, mb = jit.sweep(cls, cls_level, cls_reach_t, cls_reach_s, fam64, ypos, xpos,
-                                 ybin, xbin, 1.0 / (M_PER_DEG * cell_lat), offset, shape,
-                                 hash_bits,
-                                 cols, tick, t0, tick_s, head, head_tick, link, link_tick,
-                                 warm, x, q0, q1, *out, *bor, m, mb)
+            x, m = jit.sweep(cls, cls_level, cls_reach_t, cls_reach_s, fam64, ypos, xpos,
+                             1.0 / (M_PER_DEG * cell_lat), offset, shape, hash_bits, cols,
+                             tick, t0, tick_s, head, head_tick, link, link_tick, warm, x, q0,
+                             q1, *out, m)
             if x == q1:
-                return out[0][:m], out[1][:m], out[2][:m], bor[0][:mb], bor[1][:mb]
+                return out[0][:m], out[1][:m], out[2][:m]
             # report x's pairs did not fit: twice the room, and on from x
             out = [_grown(buf, m) for buf in out]
-            bor = [_grown(buf, mb) for buf in bor]
 
     if progress:
         progress("blocking", 0, 1)
@@ -246,27 +240,17 @@ def _pairs_numba(source: np.ndarray, event: np.ndarray, lat: np.ndarray, lon: np
         found = list(pool.map(sweep, bounds[:-1], bounds[1:]))
     if progress:
         progress("blocking", 1, 1)
-    qa = np.concatenate([f[3] for f in found])  # borderline distances: numpy decides
-    cb = np.concatenate([f[4] for f in found])
-    ok = haversine_m(lat[qa], lon[qa], lat[cb], lon[cb]) <= reach_s[qa] + reach_s[cb]
-    # the few borderline pairs that hold go in at their places in the (b, a) order, as
-    # the threads' pairs are put together (one copy)
-    extra_a, extra_b = qa[ok], cb[ok]  # a < b: a is the earlier report
-    order = np.lexsort((extra_a, extra_b))
-    extra_a, extra_b = extra_a[order], extra_b[order]
-    extra_s = pair_scores(extra_a, extra_b, unit, mid, reach_t, reach_s)
-    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    for (a, b, score, *_), q0, q1 in zip(found, bounds[:-1], bounds[1:], strict=True):
-        start = 0
-        for k in range(*np.searchsorted(extra_b, [q0, q1])):  # this thread's b range
-            same_b = np.searchsorted(b, [extra_b[k], extra_b[k] + 1])
-            at = int(same_b[0] + np.searchsorted(a[same_b[0]:same_b[1]], extra_a[k]))
-            pieces += [(a[start:at], b[start:at], score[start:at]),
-                       (extra_a[k:k + 1], extra_b[k:k + 1], extra_s[k:k + 1])]
-            start = at
-        pieces.append((a[start:], b[start:], score[start:]))
-    a, b, score = (np.concatenate(column) for column in zip(*pieces, strict=True))
-    return a, b, score
+    a, b, score = (np.concatenate(column) for column in zip(*found, strict=True))
+    # borderline distances (b written as -1 - b, in place): numpy's formula decides
+    borderline = np.flatnonzero(b < 0)
+    if len(borderline) == 0:
+        return a, b, score
+    b[borderline] = -1 - b[borderline]
+    qa, cb = a[borderline], b[borderline]
+    held = haversine_m(lat[qa], lon[qa], lat[cb], lon[cb]) <= reach_s[qa] + reach_s[cb]
+    keep = np.ones(len(a), dtype=bool)
+    keep[borderline[~held]] = False
+    return a[keep], b[keep], score[keep]
 
 
 def _grown(buf: np.ndarray, filled: int) -> np.ndarray:
