@@ -1,6 +1,8 @@
 """Draw the headline sample that `viina_headlines.csv` labels (run once, before labelling).
 
     python data/labels/make_sample.py ../shared/data/viina_incidents  > sample.csv
+    python data/labels/make_sample.py ../shared/data/viina_incidents --round 2 \
+        --exclude sample.csv > sample2.csv     # a second draw of new headlines, same strata
 
 The sample is stratified so that every kind of headline a reader meets is well represented:
 by year (2023, 2024, 2025), by language (Ukrainian, Russian), by whether VIINA gave the row any
@@ -46,19 +48,21 @@ def in_window(day: str) -> bool:
     return any(lo <= day <= hi for lo, hi in TRUCE_WINDOWS)
 
 
-def main(folder: str) -> None:
+def main(folder: str, round_: int = 1, exclude: set[str] | None = None,
+         first_id: int = 1) -> None:
     first: dict[str, dict[str, str]] = {}
     for path in sorted(glob.glob(str(Path(folder) / "viina_incidents_*.csv"))):
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                first.setdefault(row["headline"], row)
+                if exclude is None or row["headline"] not in exclude:
+                    first.setdefault(row["headline"], row)
     strata: dict[tuple[str, str, bool], list[dict[str, str]]] = {}
     for row in first.values():
         day = row["datetime"][:10]
         period = "window" if in_window(day) else day[:4]
         key = (period, language(row["headline"]), bool(row["event_type"]))
         strata.setdefault(key, []).append(row)
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + round_ - 1)
     chosen: list[tuple[str, dict[str, str]]] = []
     quotas = dict(PER_YEAR, window=WINDOWS)
     for period, total in quotas.items():
@@ -71,10 +75,24 @@ def main(folder: str) -> None:
     rng.shuffle(chosen)
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(["label_id", "stratum", "split", *FIELDS])
-    for n, (stratum, row) in enumerate(chosen, start=1):
+    for n, (stratum, row) in enumerate(chosen, start=first_id):
         out.writerow([f"h{n:04d}", stratum, split_of(row["headline"]),
                       *(row[f] for f in FIELDS)])
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/viina_incidents")
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("folder", nargs="?", default="../shared/data/viina_incidents")
+    parser.add_argument("--round", type=int, default=1, dest="round_")
+    parser.add_argument("--exclude", help="an earlier sample: its headlines and ids are skipped")
+    args = parser.parse_args()
+    excluded: set[str] | None = None
+    start = 1
+    if args.exclude:
+        with open(args.exclude, encoding="utf-8", newline="") as fh:
+            earlier = list(csv.DictReader(fh))
+        excluded = {r["headline"] for r in earlier}
+        start = len(earlier) + 1
+    main(args.folder, args.round_, excluded, start)

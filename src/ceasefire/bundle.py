@@ -84,7 +84,7 @@ class _Prover:
         if key not in self._sorted:
             self._sorted[key] = sorted(ledger.encode_rows(
                 list(self.store.select(table, {"ledger_seq": seq})),
-                ledger.EVIDENCE_TABLES[table]))
+                ledger.EVIDENCE_TABLES[table], ledger.OPTIONAL_COLUMNS.get(table, frozenset())))
         return self._proof(table, row, seq, recorded, key, None)
 
     def derived(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +105,8 @@ class _Prover:
                 if key not in self._sorted:
                     self._sorted[key] = sorted(ledger.encode_rows(
                         list(self.store.select(table, record["where"])),
-                        ledger.EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"}))))
+                        ledger.EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})),
+                        ledger.OPTIONAL_COLUMNS.get(table, frozenset())))
                 return self._proof(table, row, seq, record, key, record["where"])
         raise LedgerError(f"no ledger entry records the {table} row {row}")
 
@@ -116,7 +117,8 @@ class _Prover:
         if (size, root) != (recorded["size"], recorded["root"]):
             raise LedgerError(f"entry {seq}: the stored {table} rows no longer match the root it "
                               "recorded (run `ceasefire verify`)", seq=seq)
-        leaf = ledger.encode_row(row, ledger.EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})))
+        leaf = ledger.encode_row(row, ledger.EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})),
+                                 ledger.OPTIONAL_COLUMNS.get(table, frozenset()))
         index = bisect.bisect_left(leaves, leaf)
         hashes = merkle.leaf_hashes(leaves)
         proof = {"table": table, "entry": seq, "leaf": leaf.hex(), "index": index, "size": size,

@@ -208,7 +208,8 @@ def _check_rows(rows: dict[str, list[dict[str, Any]]], proofs: list[dict[str, An
             recorded = note.get("merkle", {}).get(table)
             _require(recorded is not None, f"entry {p['entry']} wrote no {table} rows")
         try:
-            leaf = ledger.encode_row(row, frozenset({"ledger_seq"}))
+            leaf = ledger.encode_row(row, frozenset({"ledger_seq"}),
+                                     ledger.OPTIONAL_COLUMNS.get(table, frozenset()))
         except LedgerError as exc:
             raise BundleMismatch(f"a {table} row cannot be encoded: {exc}") from exc
         _require(leaf.hex() == p["leaf"], f"a {table} row differs from the one proven")

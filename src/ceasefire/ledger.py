@@ -61,6 +61,14 @@ EVIDENCE_TABLES: dict[str, frozenset[str]] = {
 }
 
 
+#: Columns added to a ledger-stamped table after rows were first hashed: a row's encoding
+#: leaves such a column out while it is NULL and names it (``name=value``) when set, so rows
+#: written before the column existed (or by writers that do not know it) verify unchanged.
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
+    "reports": frozenset({"event_probability", "perpetrator_probability"}),
+}
+
+
 def register_evidence_table(table: str, excluded: Iterable[str] = ("ledger_seq",)) -> None:
     """Declare another ledger-stamped table (for migrations that add one)."""
     EVIDENCE_TABLES[table] = frozenset(excluded) | {"ledger_seq"}
@@ -84,11 +92,18 @@ def _encode_value(value: Any) -> str:
     raise LedgerError(f"cannot encode {type(value).__name__} in the ledger")
 
 
-def encode_row(row: Mapping[str, Any], excluded: frozenset[str] = frozenset()) -> bytes:
-    """The canonical bytes of one row."""
+def encode_row(row: Mapping[str, Any], excluded: frozenset[str] = frozenset(),
+               optional: frozenset[str] = frozenset()) -> bytes:
+    """The canonical bytes of one row (``optional``: see :data:`OPTIONAL_COLUMNS`)."""
     return "\x1f".join(
-        _encode_value(row[col]) for col in sorted(row) if col not in excluded
+        (f"{col}={_encode_value(row[col])}" if col in optional else _encode_value(row[col]))
+        for col in sorted(row)
+        if col not in excluded and not (col in optional and row[col] is None)
     ).encode("utf-8")
+
+
+def _optional_of(table: str, keys: Iterable[str]) -> frozenset[str]:
+    return OPTIONAL_COLUMNS.get(table, frozenset()).intersection(keys)
 
 
 def _encode_column(values: list[Any]) -> list[str]:
@@ -126,13 +141,14 @@ def _needs_escape(text: str) -> bool:
 
 
 def encode_rows(rows: Sequence[Mapping[str, Any]],
-                excluded: frozenset[str] = frozenset()) -> list[bytes]:
+                excluded: frozenset[str] = frozenset(),
+                optional: frozenset[str] = frozenset()) -> list[bytes]:
     """:func:`encode_row` for many rows, column by column (same bytes, much faster)."""
     if not rows:
         return []
     keys = rows[0].keys()
-    if any(r.keys() != keys for r in rows):  # rows of different shapes: the plain path
-        return [encode_row(r, excluded) for r in rows]
+    if optional.intersection(keys) or any(r.keys() != keys for r in rows):
+        return [encode_row(r, excluded, optional) for r in rows]
     columns = [_encode_column([r[c] for r in rows]) for c in sorted(keys) if c not in excluded]
     sep = "\x1f"
     return [sep.join(parts).encode("utf-8") for parts in zip(*columns, strict=True)]
@@ -141,7 +157,8 @@ def encode_rows(rows: Sequence[Mapping[str, Any]],
 def digest_rows(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> str:
     """SHA-256 of a set of rows per table (order of rows does not matter)."""
     return _digest_encoded({
-        table: encode_rows(list(table_rows), EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})))
+        table: encode_rows(list(table_rows), EVIDENCE_TABLES.get(table, frozenset({"ledger_seq"})),
+                           OPTIONAL_COLUMNS.get(table, frozenset()))
         for table, table_rows in tables.items()
     })
 
@@ -207,7 +224,8 @@ class Batch:
         seq = self.seq
         for row in rows:
             row["ledger_seq"] = seq
-        self._encoded[table].extend(encode_rows(rows, EVIDENCE_TABLES[table]))
+        self._encoded[table].extend(encode_rows(rows, EVIDENCE_TABLES[table],
+                                                OPTIONAL_COLUMNS.get(table, frozenset())))
         added = self.store.insert(table, rows, on_conflict=on_conflict)  # type: ignore[arg-type]
         self.rows_written += len(rows)
         return added
@@ -227,9 +245,12 @@ class Batch:
             return 0
         data = {**columns, "ledger_seq": [self.seq] * n}
         excluded = EVIDENCE_TABLES[table]
-        encoded = [_encode_column(list(data[c])) for c in sorted(data) if c not in excluded]
+        optional = _optional_of(table, data)
+        encoded = [_encode_column(list(data[c])) if c not in optional else
+                   [None if v is None else f"{c}={_encode_value(v)}" for v in data[c]]
+                   for c in sorted(data) if c not in excluded]
         sep = "\x1f"
-        self._encoded[table].extend(sep.join(parts).encode("utf-8")
+        self._encoded[table].extend(sep.join(p for p in parts if p is not None).encode("utf-8")
                                     for parts in zip(*encoded, strict=True))
         keys = list(data)
         rows = [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
@@ -353,7 +374,7 @@ def verify(store: Store) -> VerifyResult:
     for table, excluded in EVIDENCE_TABLES.items():
         for row in store.select(table):
             seq = row.get("ledger_seq")
-            by_seq[seq][table].append(encode_row(row, excluded))  # type: ignore[index]
+            by_seq[seq][table].append(encode_row(row, excluded, OPTIONAL_COLUMNS.get(table, frozenset())))  # type: ignore[index]
             rows_checked += 1
     known = {e.seq for e in entries}
     stray = sorted(s for s in by_seq if s not in known)

@@ -63,6 +63,10 @@ class AttributionWeights:
     - ``named_admission`` 3.0 (≈ 95 %): a party rarely admits an act it did not commit.
     - ``named_accusation`` 0.4 (≈ 60 %): each side accuses the other of nearly everything,
       so an accusation alone moves the odds only a little.
+    - ``named_read_max`` 3.0: a party read from a headline by the screening model weighs its
+      calibrated log-odds (p = 0.9 → 2.2), at most this (≈ 95 %): the model is measured
+      against readers' labels of who acted (docs/scoring.md), so its probability already
+      says how far the text can be trusted on that question.
     - ``credibility_factor``: Admiralty credibility 1 (confirmed) .. 6 (cannot be judged)
       scales a named item's weight.
     - ``origin`` 2.5 (≈ 92 %): fire observed leaving one side's ground is that side's.
@@ -78,6 +82,7 @@ class AttributionWeights:
     }))
     named_admission: float = 3.0
     named_accusation: float = 0.4
+    named_read_max: float = 3.0
     credibility_factor: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({
         1: 1.0, 2: 0.9, 3: 0.75, 4: 0.5, 5: 0.2, 6: 0.6,
     }))
@@ -114,6 +119,9 @@ class NamedPerpetrator:
     origin_group: str = ""
     credibility: int | None = None
     report: str = ""  # the report's global id, for the reason
+    #: how sure the reading of the text is (the headline model's probability of this party),
+    #: None when the source itself stated the perpetrator
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +198,13 @@ def named_item(claim: NamedPerpetrator, parties: tuple[str, str] = DEFAULT_PARTI
         factor = weights.credibility_factor.get(claim.credibility, 1.0)
         weight *= factor
         how += f", credibility {claim.credibility} (×{factor:g})"
+    if claim.probability is not None:
+        # a party read from the headline by the screening model, whose probability is
+        # calibrated against readers' labels of who acted: its log-odds is the weight
+        # (capped), in place of the flat weight of the source kind
+        p = min(max(claim.probability, 0.5), 1.0 - 1e-9)
+        weight = min(math.log(p / (1.0 - p)), weights.named_read_max)
+        how = f"{how}, read from the headline with p={claim.probability:.2f}"
     return BasisItem(NAMED, claim.party, weight, f"{who} names {claim.party} ({how})")
 
 

@@ -60,7 +60,7 @@ class ReportScores:
     credibility_factor: np.ndarray
     role: np.ndarray            # ROLE_* codes
     role_factor: np.ndarray     # odds factor of the role (1 for admissions: they are floored)
-    p: np.ndarray               # final probability the report is true
+    p: np.ndarray               # final probability the report is true (× event probability)
 
 
 def _logit(p: np.ndarray | float) -> np.ndarray:
@@ -78,6 +78,7 @@ def score_reports(
     credibility: Sequence[int | None] | np.ndarray,
     affiliation: Sequence[str] | np.ndarray,
     perpetrator: Sequence[str | None] | np.ndarray,
+    event_probability: Sequence[float | None] | np.ndarray | None = None,
 ) -> ReportScores:
     """The probability each report is true, with its factors (vectorized).
 
@@ -111,6 +112,11 @@ def score_reports(
     odds = base / (1.0 - base) * cred_factor * role_factor
     p = odds / (1.0 + odds)
     p = np.where(admission, np.maximum(p, profile.admission_p), p)
+    if event_probability is not None:
+        # true = the source is right AND the text reports an event that happened (the
+        # headline model's event probability; None where no model read the report)
+        ep = np.array([1.0 if v is None else float(v) for v in event_probability])
+        p = p * ep
     p = np.clip(p, 1.0 - profile.max_report_p, profile.max_report_p)
     return ReportScores(base, cred_factor, role.astype(np.int8), role_factor, p)
 

@@ -100,6 +100,11 @@ class ScoringProfile(BaseModel):
         default=0.3, gt=0, le=1,
         description="Odds multiplier per expected origin group that did not report: real "
         "events draw independent reports, so silence is evidence too.")
+    min_event_probability: float = Field(
+        default=0.5, ge=0, le=1,
+        description="A report whose event probability (the headline model's) is below this "
+        "is a likely non-event: fusion links it to nothing, and assessment makes no finding "
+        "of an incident below it.")
     max_report_p: float = Field(
         default=0.99, gt=0.5, lt=1, description="Cap of one report's probability.")
     band_confirmed: float = Field(

@@ -64,6 +64,9 @@ class Reader:
 
     name: str = "base"
     timezone: str | None = None
+    #: how ingest applies the headline model (``ceasefire.services.screening``): ``"replace"``
+    #: (its category wins), ``"annotate"`` (the reader's category stays) or None (no text)
+    screening: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def sources(self, source_id: str | None) -> list[Source]:

@@ -93,7 +93,7 @@ class ViinaReader(Reader):
     """Reader for the VIINA monthly incident CSVs."""
 
     def __init__(self) -> None:
-        super().__init__(name="viina", timezone="Europe/Kyiv")
+        super().__init__(name="viina", timezone="Europe/Kyiv", screening="replace")
 
     def sources(self, source_id: str | None) -> list[Source]:
         return [Source(source_id or SOURCE_ID, "VIINA 2.0 news-derived event reports",

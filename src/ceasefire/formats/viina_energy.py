@@ -83,7 +83,7 @@ class ViinaEnergyReader(Reader):
     """Reader for the VIINA energy/strategic-infrastructure strike screen."""
 
     def __init__(self) -> None:
-        super().__init__(name="viina-energy", timezone="Europe/Kyiv")
+        super().__init__(name="viina-energy", timezone="Europe/Kyiv", screening="annotate")
 
     def sources(self, source_id: str | None) -> list[Source]:
         return [Source(source_id or SOURCE_ID,

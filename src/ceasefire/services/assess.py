@@ -44,6 +44,7 @@ from ceasefire.core.compliance import (
 )
 from ceasefire.core.contact_line import contact_line
 from ceasefire.core.geodesy import LocalProjection, geodesic_buffer
+from ceasefire.core.profile import profile_from_settings
 from ceasefire.errors import InputError
 from ceasefire.services import territory as territory_service
 from ceasefire.services.agreements import get_agreement
@@ -117,6 +118,7 @@ def member_reports(store: Store, incident_ids: Sequence[str]) -> dict[str, list[
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rids = sorted(by_rid)
     columns = ["rid", "source_id", "report_id", "observed_at", "category", "perpetrator",
+               "perpetrator_probability", "event_probability",
                "target_class", "weapon_class", "origin_lat", "origin_lon", "text", "lat",
                "lon", "credibility"]
     for i in range(0, len(rids), 500):
@@ -262,7 +264,11 @@ def assess(ws: Workspace, agreement_id: str, *, as_if_in_force: bool = False,
     t_from, t_to = _window_bounds(agreement)
     store = ws.store
     step("incidents", 0, 5)
-    incidents = incidents_between(store, t_from, t_to)
+    # a likely non-event (the headline model's verdict on every member) makes no finding
+    threshold = profile_from_settings(ws.settings.scoring,
+                                      file=str(ws.path("ceasefire.toml"))).min_event_probability
+    incidents = [i for i in incidents_between(store, t_from, t_to)
+                 if i.get("event_probability") is None or i["event_probability"] >= threshold]
     members = member_reports(store, [i["incident_id"] for i in incidents])
     step("attribution", 1, 5)
     attributions = attribute_incidents(ws, incidents, members)

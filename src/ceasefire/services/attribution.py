@@ -10,6 +10,9 @@ For each incident this service measures what the pure core weighs:
   control snapshot on or before it) and how far behind the contact line it lies;
 * ``weapon_class``: the most reported weapon class.
 
+An incident whose every report had its perpetrator read by the headline model gets no impact
+item either: the model already weighed who held the place (no double counting).
+
 Points outside the national outline (strikes inside Russia, say) get no impact item: the
 bundled boundaries cover Ukraine only, and guessing there would be worse than saying nothing.
 """
@@ -98,7 +101,7 @@ def _named(reports: Sequence[dict[str, Any]], sources: dict[str, dict[str, Any]]
         named.append(NamedPerpetrator(
             party, source.get("kind", "other"), source.get("affiliation", "neutral"),
             source.get("origin_group", report["source_id"]), report.get("credibility"),
-            f"{report['source_id']}:{report['report_id']}"))
+            f"{report['source_id']}:{report['report_id']}", report.get("perpetrator_probability")))
     return named
 
 
@@ -136,6 +139,11 @@ def attribute_incidents(ws: Workspace, incidents: Sequence[dict[str, Any]],
         reports = members.get(inc["incident_id"], [])
         weapons = Counter(r["weapon_class"] for r in reports if r.get("weapon_class"))
         side, depth = impact.get(i, (None, 0.0))
+        if reports and all(r.get("perpetrator_probability") is not None for r in reports):
+            # every member's perpetrator was read by the headline model, which already weighed
+            # who held the place that day: the impact area would count the same fact twice
+            # (and VIINA puts a region named in a headline on one town of it)
+            side = None
         attribution = attribute(
             named=_named(reports, sources, parsed), origin_side=origin.get(i),
             impact_side=side, impact_distance_km=depth if side else None,

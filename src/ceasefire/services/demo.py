@@ -1,7 +1,8 @@
 """``ceasefire demo``: the whole job on the bundled 2025 sample, start to finish.
 
-Creates a workspace, ingests the sample (VIINA reports and the energy-strike screen), fuses,
-imports the DeepState snapshots, adds the 2025 agreements, assesses the energy moratorium,
+Creates a workspace, imports the DeepState snapshots (first: the headline model at ingest and
+attribution at fuse read who held each place), ingests the sample (VIINA reports and the
+energy-strike screen), fuses, adds the 2025 agreements, assesses the energy moratorium,
 the Easter and May truces and the 30-day proposal as if in force, checks the March 2025 and
 truce claims, and writes a report per agreement (HTML, PDF, Markdown, JSON).
 
@@ -100,6 +101,10 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
     sample = sample_dir(examples)
     with Workspace.init(directory, name="ceasefire demo (2025 truces)") as ws:
         summary = DemoSummary(ws.root)
+        say("territory")
+        imported = import_snapshots(ws, sorted((sample / "deepstate").glob("*.geojson")),
+                                    "deepstate")
+        summary.snapshots = len(imported.added)
         say("ingest")
         for fmt, folder in (("viina", "viina"), ("viina-energy", "viina_energy")):
             reader = get_reader(fmt)
@@ -109,10 +114,6 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
                 summary.reports_added += result.added
         say("fuse")
         summary.incidents = fuse_workspace(ws).incidents
-        say("territory")
-        imported = import_snapshots(ws, sorted((sample / "deepstate").glob("*.geojson")),
-                                    "deepstate")
-        summary.snapshots = len(imported.added)
         for run in RUNS:
             say(f"assess {run.agreement_id}")
             add_agreement(ws, examples / "agreements" / run.agreement_file)

@@ -1,11 +1,15 @@
 """Exports: stored reports and fused incidents, in the canonical columns of DESIGN.md.
 
 ``export reports`` writes the canonical ``reports.csv`` columns (so an export can be ingested
-into another workspace as it is), plus ``global_id`` (``source_id:report_id``).
+into another workspace as it is: the reader keeps unknown columns in ``extra``), plus
+``global_id`` (``source_id:report_id``) and the judgments: the headline model's
+``event_probability`` and ``perpetrator_probability``, and the report's incident with its
+``attributed_party`` and ``attribution_probability``.
 ``export incidents`` writes exactly the columns DESIGN.md fixes for other tools:
 ``incident_id, report_ids, n_reports, n_origin_groups, confidence, band, lat, lon,
 location_uncertainty_m, time_start, time_end, category, attributed_party,
-attribution_probability`` (``report_ids`` are ``;``-joined global ids; times ISO 8601 UTC).
+attribution_probability``, then ``event_probability`` (the most likely event among the members,
+empty where no model read any) (``report_ids`` are ``;``-joined global ids; times ISO 8601 UTC).
 """
 
 from __future__ import annotations
@@ -22,11 +26,15 @@ from ceasefire.formats.writers import WRITER_FORMATS, write_rows
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Where
 
-REPORT_EXPORT_COLUMNS: tuple[str, ...] = (*REPORT_COLUMNS, "global_id")
+#: the judgments beside each report: the headline model's, and its incident's attribution
+REPORT_JUDGMENT_COLUMNS: tuple[str, ...] = (
+    "event_probability", "perpetrator_probability", "incident_id", "attributed_party",
+    "attribution_probability")
+REPORT_EXPORT_COLUMNS: tuple[str, ...] = (*REPORT_COLUMNS, "global_id", *REPORT_JUDGMENT_COLUMNS)
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "incident_id", "report_ids", "n_reports", "n_origin_groups", "confidence", "band", "lat",
     "lon", "location_uncertainty_m", "time_start", "time_end", "category", "attributed_party",
-    "attribution_probability",
+    "attribution_probability", "event_probability",
 )
 _SLICE = 500
 
@@ -47,9 +55,20 @@ def _check_format(format_name: str) -> None:
 
 
 def iter_reports(store: Store, where: Where | None = None) -> Iterator[dict[str, Any]]:
+    incident_of = {link["rid"]: link["incident_id"]
+                   for link in store.select("incident_reports", columns=["incident_id", "rid"])}
+    attribution = {inc["incident_id"]: (inc["attributed_party"], inc["attribution_probability"])
+                   for inc in store.select("incidents", columns=[
+                       "incident_id", "attributed_party", "attribution_probability"])}
     for row in store.select("reports", where, order_by=["rid"]):
         out = {c: row.get(c) for c in REPORT_COLUMNS}
         out["global_id"] = global_id(row["source_id"], row["report_id"])
+        out["event_probability"] = row.get("event_probability")
+        out["perpetrator_probability"] = row.get("perpetrator_probability")
+        incident = incident_of.get(row["rid"])
+        party, probability = attribution.get(incident, (None, None)) if incident else (None, None)
+        out["incident_id"], out["attributed_party"] = incident, party
+        out["attribution_probability"] = probability
         yield out
 
 
@@ -88,6 +107,7 @@ def iter_incidents(store: Store) -> Iterator[dict[str, Any]]:
             "category": inc["category"],
             "attributed_party": inc["attributed_party"],
             "attribution_probability": inc["attribution_probability"],
+            "event_probability": inc.get("event_probability"),
         }
 
 

@@ -14,7 +14,10 @@ depends on the ``[scoring]`` profile, the sources' rows and how many independent
 groups there are: when any of those changed since the last run, the run rebuilds by itself
 (the ledger note says why).
 
-Attribution columns stay NULL: attribution is a later step.
+Each written incident is attributed (:mod:`ceasefire.services.attribution`) from its reports
+and the control snapshots the workspace has; importing snapshots makes the next run rebuild.
+Reports the headline model judges likely non-events (``event_probability`` below the
+profile's ``min_event_probability``) are linked to nothing and stay incidents of their own.
 
 Engines: ``local`` (numpy, in process). :data:`ENGINES` is a registry so that another
 engine (Dask, partitioned by space-time blocks) can be added without touching callers.
@@ -37,6 +40,8 @@ from ceasefire.core.evidence import CATEGORIES, NEUTRAL
 from ceasefire.core.fusion import FusionResult, ReportArrays, attach, fuse, summarize
 from ceasefire.core.profile import ScoringProfile, profile_from_settings
 from ceasefire.errors import InputError
+from ceasefire.services.attribution import attribute_incidents
+from ceasefire.services.territory import available_dates, sources as territory_sources
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Ne
 from ceasefire.workspace import Workspace
@@ -46,7 +51,8 @@ Engine = Callable[[ReportArrays, np.ndarray | None, ScoringProfile, Progress | N
                   FusionResult]
 _REPORT_COLUMNS = ["rid", "source_id", "report_id", "t_start", "t_end", "lat", "lon",
                    "location_uncertainty_m", "category", "perpetrator", "credibility",
-                   "event_ref"]
+                   "event_ref", "event_probability", "perpetrator_probability", "text",
+                   "weapon_class", "origin_lat", "origin_lon"]
 _BATCH = 500  # ids per IN (...) clause
 
 
@@ -110,7 +116,7 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
     unlocated = store.count("reports") - len(rows)
     src = [sources.get(r["source_id"]) or _unknown_source(r["source_id"]) for r in rows]
     available = len({str(s["origin_group"]) for s in src})
-    basis = _scoring_basis(profile, available, sources)
+    basis = _scoring_basis(profile, available, sources, _territory_state(ws))
     reason = None
     if not rebuild:
         last = _last_fuse_note(store)
@@ -124,22 +130,30 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
         return FuseSummary(engine, rebuild, len(rows), 0, unlocated, store.count("incidents"),
                            0, 0, 0, time.perf_counter() - started, None)
 
-    arrays = ReportArrays.build(
-        [f"{r['source_id']}:{r['report_id']}" for r in rows], [r["source_id"] for r in rows],
-        [r["event_ref"] for r in rows], [r["t_start"] for r in rows],
-        [r["t_end"] for r in rows], [r["lat"] for r in rows], [r["lon"] for r in rows],
-        [r["location_uncertainty_m"] for r in rows], [r["category"] for r in rows])
+    arrays = _arrays(rows)
     previous = None
     if old_of:
         codes: dict[str, int] = {}
         previous = np.array([codes.setdefault(old_of[r["rid"]], len(codes))
                              if r["rid"] in old_of else -1 for r in rows], dtype=np.int64)
-    result = ENGINES[engine](arrays, previous, profile, progress)
+    event_p = [r["event_probability"] for r in rows]
+    alone = np.array([p is not None and p < profile.min_event_probability for p in event_p],
+                     dtype=bool)
+    if alone.any():
+        # likely non-events (the headline model's verdict) are linked to nothing: each stays
+        # an incident of its own, so a headline that is not an event never lends its
+        # category, place or target to a real event's incident
+        linked = np.flatnonzero(~alone)
+        part = ENGINES[engine](_arrays([rows[i] for i in linked]),
+                               None if previous is None else previous[linked], profile, progress)
+        result = with_singletons(part, linked, np.flatnonzero(alone))
+    else:
+        result = ENGINES[engine](arrays, previous, profile, progress)
 
     step("scoring", 0, 1)
     scores = score_reports(profile, [s["reliability"] for s in src],
                            [r["credibility"] for r in rows], [s["affiliation"] for s in src],
-                           [r["perpetrator"] for r in rows])
+                           [r["perpetrator"] for r in rows], event_p)
     _, group_codes = np.unique(np.array([str(s["origin_group"]) for s in src]),
                                return_inverse=True)
     monitor = is_neutral_monitor([s["kind"] for s in src], [s["affiliation"] for s in src])
@@ -183,8 +197,20 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
             "confidence": round(float(inc.probability[k]), 6), "band": str(inc.band[k]),
             "breakdown": ledger.canonical_json(detail), "attributed_party": None,
             "attribution_probability": None, "attribution_basis": None,
+            "event_probability": _incident_event_probability(event_p, members[k]),
         })
         link_rows.extend({"incident_id": ids[k], "rid": rows[i]["rid"]} for i in members[k])
+
+    step("attribution", 0, 1)
+    attributions = attribute_incidents(ws, incident_rows, {
+        ids[k]: [rows[i] for i in members[k]] for k in changed})
+    for row in incident_rows:
+        party, probability, basis_items = attributions[row["incident_id"]]
+        row["attributed_party"] = party
+        row["attribution_probability"] = None if probability is None else round(probability, 6)
+        row["attribution_basis"] = (json.dumps(basis_items, ensure_ascii=False)
+                                    if basis_items else None)
+    step("attribution", 1, 1)
 
     with store.transaction():
         _remove(store, stale, rebuild)
@@ -206,13 +232,47 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
                        time.perf_counter() - started, entry.seq, rebuilt_because=reason)
 
 
+def _arrays(rows: list[dict[str, Any]]) -> ReportArrays:
+    return ReportArrays.build(
+        [f"{r['source_id']}:{r['report_id']}" for r in rows], [r["source_id"] for r in rows],
+        [r["event_ref"] for r in rows], [r["t_start"] for r in rows],
+        [r["t_end"] for r in rows], [r["lat"] for r in rows], [r["lon"] for r in rows],
+        [r["location_uncertainty_m"] for r in rows], [r["category"] for r in rows])
+
+
+def with_singletons(part: FusionResult, linked: np.ndarray, alone: np.ndarray) -> FusionResult:
+    """``part`` (fused over the ``linked`` reports) plus one incident per ``alone`` report,
+    as one result over all reports (indices are into the full input)."""
+    n = len(linked) + len(alone)
+    anchor = np.empty(n, dtype=np.int64)
+    labels = np.empty(n, dtype=np.int64)
+    anchor[linked] = linked[part.anchor]
+    labels[linked] = part.labels
+    anchor[alone] = alone
+    labels[alone] = part.n_incidents + np.arange(len(alone))
+    return FusionResult(anchor, labels, part.n_incidents + len(alone), part.n_pairs)
+
+
+def _incident_event_probability(event_p: list[float | None], members: list[int]
+                                ) -> float | None:
+    """The most likely event among the members (None when no model read any of them)."""
+    known = [event_p[i] for i in members if event_p[i] is not None]
+    return round(max(known), 4) if known else None
+
+
+def _territory_state(ws: Workspace) -> list[list[str]]:
+    """The control snapshots attribution reads: importing one re-attributes (rebuilds)."""
+    return [[src, *available_dates(ws, src)] for src in territory_sources(ws)]
+
+
 def _scoring_basis(profile: ScoringProfile, available: int,
-                   sources: dict[str, dict[str, Any]]) -> str:
+                   sources: dict[str, dict[str, Any]], territory: list[list[str]]) -> str:
     """Digest of everything an incident's score depends on besides its own reports: the
     profile, the number of independent groups, and the sources' rows. When it changes,
     incidents untouched by new reports would be stale, so the run rebuilds."""
     material = ledger.canonical_json([profile.model_dump(mode="json"), available,
-                                      ledger.digest_rows({"sources": list(sources.values())})])
+                                      ledger.digest_rows({"sources": list(sources.values())}),
+                                      territory])
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

@@ -151,6 +151,7 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
         stored = _StoredKeys(store)
         seen: set[tuple[str, str]] = set()
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        screen = _Screening(ws, reader.screening) if reader.screening else None
         for chunk in reader.read(path, source_id=source_id):
             n = len(chunk)
             read += n
@@ -174,7 +175,10 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
                     fresh_rows = [i for i in fresh_rows if (sids[i], rids[i]) not in known_keys]
                     duplicates += before - len(fresh_rows)
             if fresh_rows:
-                batch.add_columns("reports", _report_columns(out, fresh_rows, chunk, name))
+                columns = _report_columns(out, fresh_rows, chunk, name)
+                if screen is not None:
+                    columns.update(screen(columns))
+                batch.add_columns("reports", columns)
             added += len(fresh_rows)
             rejected += len(bad)
             if requarantine and bad:
@@ -186,8 +190,29 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
                 progress(chunk.bytes_done)
         batch.note.update({"file": name, "sha256": sha, "format": reader.name, "read": read,
                            "added": added, "duplicates": duplicates, "rejected": rejected})
+        if screen is not None and added:
+            batch.note["screening_model"] = screen.model_sha256
     seq = batch.entry.seq if batch.entry is not None else None
     return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
+
+
+class _Screening:
+    """The headline model applied to each chunk's new rows (:mod:`ceasefire.services.screening`)."""
+
+    def __init__(self, ws: Workspace, mode: str) -> None:
+        from ceasefire.services import screening
+
+        self._screening = screening
+        self.mode = mode
+        self.model = screening.packaged_model()
+        self.sides = screening.PlaceSides(ws)
+
+    @property
+    def model_sha256(self) -> str:
+        return self.model.sha256
+
+    def __call__(self, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        return self._screening.screen_columns(columns, self.mode, self.sides, self.model)
 
 
 def _geocode_rows(geocoder: Geocoder | None, keep: list[int], out: dict[str, list[Any]],

@@ -78,17 +78,58 @@ def _table(store: Any, flt: fsvc.FindingFilter, key: str, title: str) -> CountTa
                       tuple(CountRow(k, v) for k, v in sorted(rows.items())))
 
 
+def severity(members: list[dict[str, Any]]) -> float:
+    """How grave an incident is, from its reports: energy targets and harm to people weigh
+    most (the moratorium's subject, and casualties), then any other damage."""
+    score = 1.0
+    if any(r.get("target_class") == "energy" for r in members):
+        score += 1.0
+    if any(r.get("category") == "civilian_harm" or r.get("target_class") == "civilian"
+           for r in members):
+        score += 0.5
+    deaths = 0.0
+    for r in members:
+        extra = r.get("extra")
+        if extra:
+            data = json.loads(extra) if isinstance(extra, str) else extra
+            if isinstance(data, dict):
+                value = data.get("fatalities", data.get("best"))
+                if isinstance(value, int | float):
+                    deaths = max(deaths, float(value))
+    return score + min(deaths, 10.0) / 10.0
+
+
 def _notable(ws: Workspace, flt: fsvc.FindingFilter) -> tuple[NotableIncident, ...]:
+    """The incidents most worth a reader's attention: ranked by significance, the finding's
+    probability × the incident's confidence × its :func:`severity` (not by id)."""
     store = ws.store
-    top = [r for r in store.select("findings", flt.where(), order_by=["-probability", "finding_id"])
-           if r["incident_id"]][:NOTABLE * 3]
     seen: dict[str, list[dict[str, Any]]] = {}
-    for row in top:
-        seen.setdefault(row["incident_id"], []).append(row)
-    ids = list(seen)[:NOTABLE]
-    incidents = {r["incident_id"]: r for r in store.select("incidents", {"incident_id": In(ids)})}
-    links = list(store.select("incident_reports", {"incident_id": In(ids)}))
-    reports = {r["rid"]: r for r in store.select("reports", {"rid": In([x["rid"] for x in links])})}
+    for row in store.select("findings", flt.where(), order_by=["-probability", "finding_id"]):
+        if row["incident_id"]:
+            seen.setdefault(row["incident_id"], []).append(row)
+    candidates = list(seen)
+    incidents: dict[str, dict[str, Any]] = {}
+    links: list[dict[str, Any]] = []
+    for i in range(0, len(candidates), 500):
+        part = candidates[i:i + 500]
+        incidents.update({r["incident_id"]: r
+                          for r in store.select("incidents", {"incident_id": In(part)})})
+        links += list(store.select("incident_reports", {"incident_id": In(part)}))
+    rids = sorted({x["rid"] for x in links})
+    reports: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(rids), 500):
+        reports.update({r["rid"]: r for r in store.select("reports", {"rid": In(rids[i:i + 500])})})
+    by_incident: dict[str, list[dict[str, Any]]] = {}
+    for link in sorted(links, key=lambda x: x["rid"]):
+        by_incident.setdefault(link["incident_id"], []).append(reports[link["rid"]])
+
+    def significance(iid: str) -> float:
+        best = max(float(f["probability"]) for f in seen[iid])
+        return best * float(incidents[iid]["confidence"]) * severity(by_incident.get(iid, []))
+
+    ids = sorted((i for i in candidates if i in incidents),
+                 key=lambda i: (-significance(i), i))[:NOTABLE]
+    links = [x for x in links if x["incident_id"] in set(ids)]
     sources = {s["source_id"]: s for s in store.select("sources")}
     notable = []
     for iid in ids:

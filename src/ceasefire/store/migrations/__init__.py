@@ -2,7 +2,8 @@
 
 Number ranges are reserved per area so that parallel work never collides:
 0001-0009 foundation, 0010-0019 ingest, 0020-0029 fusion, 0030-0039 territory,
-0040-0049 assessment and claims, 0050-0059 web and access, 0060-0069 ledger checkpoints.
+0040-0049 assessment and claims, 0050-0059 web and access, 0060-0069 ledger checkpoints,
+0070-0079 report screening (event probability).
 """
 
 from __future__ import annotations

@@ -1,0 +1,239 @@
+"""Event screening and attribution of news headlines: did it happen, what was it, who did it.
+
+A :class:`HeadlineModel` reads one headline (with the few facts a reader would use beside it)
+and gives four calibrated answers, each learned from headlines labelled by reading
+(``data/labels/viina_headlines.csv``, guide in ``docs/labelling.md``):
+
+* ``event_probability``: the headline reports a specific physical conflict event that
+  happened (not a statement, a forecast, a foiled plan, politics, sport …);
+* ``category``: which kind of event (DESIGN.md's vocabulary), with its probability;
+* ``actor``: the side that carried out the act (``RU``, ``UA``, ``none``, ``unclear``);
+* ``energy_probability``: the event hit energy infrastructure (given that it is an event).
+
+The model is four linear heads over one sparse feature set (:func:`headline_features`):
+word unigrams, five-letter stems and stem bigrams (Ukrainian and Russian inflect heavily, and
+a fixed-length stem is a lemma that costs nothing), the rule parser's cues
+(:func:`ceasefire.core.actors.parse_actor`), VIINA's tokens as features (never as truth), the
+headline's language, and the side that held the place on that date where control maps are
+known. Each head's scores are calibrated by a fitted temperature (see
+``data/labels/build_model.py``). Inference is plain numpy: gather the weight rows of the
+features and add them up, so a headline costs a few dozen dictionary look-ups.
+
+This module does no I/O: :meth:`HeadlineModel.from_bytes` takes the model file's bytes, and
+:mod:`ceasefire.services.screening` finds the packaged file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ceasefire.core.actors import parse_actor
+
+#: The file's first bytes; the version changes when the feature set does.
+MAGIC = b"CFHM1\n"
+EVENT, CATEGORY, ACTOR, ENERGY = "event", "category", "actor", "energy"
+HEADS = (EVENT, CATEGORY, ACTOR, ENERGY)
+ACTORS = ("RU", "UA", "none", "unclear")
+STEM = 5
+_WORD = re.compile(r"[\w'-]+")
+_APOSTROPHES = str.maketrans({"ʼ": "'", "’": "'", "`": "'", "ʹ": "'", "′": "'"})
+_RU_LETTERS = re.compile(r"[ыэъё]")
+_UK_LETTERS = re.compile(r"[іїєґ]")
+
+
+@dataclass(frozen=True)
+class HeadlineContext:
+    """What a reader knows beside the headline: VIINA's tokens and who held the place.
+
+    ``held_by`` is ``UA``/``RU`` from the control map of that date, ``outside`` for a point
+    beyond Ukraine's outline (inside Russia, mostly), or None when it is not known.
+    """
+
+    tokens: tuple[str, ...] = ()
+    held_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """The model's answers for one headline."""
+
+    event_probability: float
+    category: str
+    category_probability: float
+    actor_probabilities: dict[str, float]
+    energy_probability: float
+
+    @property
+    def actor(self) -> str:
+        return max(self.actor_probabilities, key=lambda a: self.actor_probabilities[a])
+
+    def perpetrator(self, minimum: float = 0.5) -> tuple[str | None, float | None]:
+        """The party (``RU``/``UA``) the headline makes the actor, with its probability, or
+        ``(None, None)`` when no party reaches ``minimum``."""
+        party = max(("RU", "UA"), key=lambda a: self.actor_probabilities[a])
+        p = self.actor_probabilities[party]
+        return (party, p) if p >= minimum else (None, None)
+
+
+def normalise(headline: str) -> str:
+    return headline.translate(_APOSTROPHES).lower()
+
+
+def headline_features(headline: str, context: HeadlineContext = HeadlineContext()
+                      ) -> list[str]:
+    """The feature names of one headline (duplicates removed, order kept).
+
+    >>> headline_features("Росіяни обстріляли Херсон")[:4]
+    ['w:росіяни', 's:росія', 'w:обстріляли', 's:обстр']
+    """
+    text = normalise(headline)
+    words = _WORD.findall(text)
+    feats: list[str] = []
+    stems = []
+    for w in words:
+        feats.append("w:" + w)
+        stem = w[:STEM]
+        stems.append(stem)
+        if len(w) > STEM:
+            feats.append("s:" + stem)
+    feats.extend("b:" + a + "_" + b for a, b in zip(stems, stems[1:], strict=False))
+    feats.append("lang:ru" if _RU_LETTERS.search(text) else
+                 ("lang:uk" if _UK_LETTERS.search(text) else "lang:?"))
+    match = parse_actor(headline)
+    feats.append("rule:" + (match.party or "none"))
+    feats.append("rule:" + match.rule)
+    feats.extend("tok:" + t for t in context.tokens) if context.tokens else feats.append(
+        "tok:none")
+    feats.append("held:" + (context.held_by or "unknown"))
+    if match.party and context.held_by in ("UA", "RU"):
+        feats.append("rule_vs_held:" + ("same" if match.party == context.held_by else "other"))
+    return list(dict.fromkeys(feats))
+
+
+@dataclass(frozen=True)
+class _Head:
+    classes: tuple[str, ...]
+    weights: np.ndarray      # (n_features, k), float32; k = 1 for a binary head
+    bias: np.ndarray         # (k,)
+    temperature: float
+
+
+class HeadlineModel:
+    """The four heads over one vocabulary; built by ``data/labels/build_model.py``."""
+
+    def __init__(self, vocabulary: Sequence[str], heads: dict[str, _Head],
+                 meta: dict[str, object], sha256: str) -> None:
+        self.index = {f: i for i, f in enumerate(vocabulary)}
+        self.heads = heads
+        self.meta = meta
+        self.sha256 = sha256
+
+    # -- the file ---------------------------------------------------------------------------
+    @staticmethod
+    def to_bytes(vocabulary: Sequence[str], heads: dict[str, tuple[Sequence[str], np.ndarray,
+                                                                   np.ndarray, float]],
+                 meta: dict[str, object]) -> bytes:
+        """The model file: MAGIC, a length-prefixed JSON header, then float32 arrays.
+
+        Deterministic (no timestamps, sorted keys), so the same corpus and seed give the same
+        SHA-256, which a test checks against the packaged file.
+        """
+        header: dict[str, object] = {"vocabulary": list(vocabulary), "meta": meta, "heads": {}}
+        blobs = []
+        for name in HEADS:
+            classes, weights, bias, temperature = heads[name]
+            w = np.ascontiguousarray(weights, dtype="<f4")
+            b = np.ascontiguousarray(bias, dtype="<f4")
+            header["heads"][name] = {"classes": list(classes), "shape": list(w.shape),  # type: ignore[index]
+                                     "temperature": float(temperature)}
+            blobs += [w.tobytes(), b.tobytes()]
+        head = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return MAGIC + struct.pack("<I", len(head)) + head + b"".join(blobs)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> HeadlineModel:
+        if not data.startswith(MAGIC):
+            raise ValueError("not a ceasefire headline model (bad magic)")
+        (size,) = struct.unpack_from("<I", data, len(MAGIC))
+        start = len(MAGIC) + 4
+        header = json.loads(data[start:start + size].decode("utf-8"))
+        offset = start + size
+        heads = {}
+        for name in HEADS:
+            spec = header["heads"][name]
+            rows, k = spec["shape"]
+            w = np.frombuffer(data, dtype="<f4", count=rows * k, offset=offset).reshape(rows, k)
+            offset += rows * k * 4
+            b = np.frombuffer(data, dtype="<f4", count=k, offset=offset)
+            offset += k * 4
+            heads[name] = _Head(tuple(spec["classes"]), w, b, float(spec["temperature"]))
+        return cls(header["vocabulary"], heads, header["meta"],
+                   hashlib.sha256(data).hexdigest())
+
+    # -- inference --------------------------------------------------------------------------
+    def encode(self, headlines: Sequence[str], contexts: Sequence[HeadlineContext] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Feature indices of every headline, flat, and each headline's start offset."""
+        index = self.index
+        flat: list[int] = []
+        starts = np.empty(len(headlines) + 1, dtype=np.int64)
+        empty = HeadlineContext()
+        for n, h in enumerate(headlines):
+            starts[n] = len(flat)
+            ctx = contexts[n] if contexts is not None else empty
+            flat.extend(i for f in headline_features(h or "", ctx)
+                        if (i := index.get(f)) is not None)
+        starts[-1] = len(flat)
+        return np.asarray(flat, dtype=np.int64), starts
+
+    def _scores(self, head: _Head, flat: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        n = len(starts) - 1
+        out = np.tile(head.bias.astype(np.float64), (n, 1))
+        if len(flat):
+            gathered = head.weights[flat].astype(np.float64)
+            nonempty = starts[:-1] < starts[1:]
+            sums = np.add.reduceat(gathered, starts[:-1][nonempty], axis=0)
+            out[nonempty] += sums
+        return out / head.temperature
+
+    def probabilities(self, headlines: Sequence[str],
+                      contexts: Sequence[HeadlineContext] | None = None
+                      ) -> dict[str, np.ndarray]:
+        """Per head: ``event`` and ``energy`` as (n,) probabilities, ``category`` and ``actor``
+        as (n, k) distributions over :attr:`classes`."""
+        flat, starts = self.encode(headlines, contexts)
+        out: dict[str, np.ndarray] = {}
+        for name, head in self.heads.items():
+            z = self._scores(head, flat, starts)
+            if z.shape[1] == 1:
+                out[name] = 1.0 / (1.0 + np.exp(-z[:, 0]))
+            else:
+                z -= z.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                out[name] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+    def classes(self, head: str) -> tuple[str, ...]:
+        return self.heads[head].classes
+
+    def judge(self, headlines: Sequence[str],
+              contexts: Sequence[HeadlineContext] | None = None) -> list[Judgment]:
+        """One :class:`Judgment` per headline."""
+        p = self.probabilities(headlines, contexts)
+        categories = self.classes(CATEGORY)
+        actors = self.classes(ACTOR)
+        result = []
+        for i in range(len(headlines)):
+            c = int(np.argmax(p[CATEGORY][i]))
+            result.append(Judgment(
+                float(p[EVENT][i]), categories[c], float(p[CATEGORY][i][c]),
+                {a: float(p[ACTOR][i][k]) for k, a in enumerate(actors)},
+                float(p[ENERGY][i])))
+        return result
