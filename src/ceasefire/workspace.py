@@ -11,6 +11,8 @@ way datasette's CLI is thin over its ``Datasette`` object). Which workspace a co
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -25,9 +27,30 @@ from ceasefire.config import (
 )
 from ceasefire.errors import WorkspaceError
 from ceasefire.fsutil import write_text_atomic
-from ceasefire.store.base import Store, open_store
+from ceasefire.store.base import Store
+from ceasefire.store.factory import open_store
 
 ENV_VAR = "CEASEFIRE_WORKSPACE"
+
+StoreHook = Callable[["Workspace", Store], None]
+_STORE_HOOKS: list[StoreHook] = []
+_WITH_STORE: weakref.WeakSet[Workspace] = weakref.WeakSet()
+
+
+def on_store_open(hook: StoreHook) -> None:
+    """Call ``hook(workspace, store)`` on every store a workspace opens, including the ones
+    already open.
+
+    This is how the record (``ceasefire.record``, imported by every writer through its
+    ledger) signs automatic checkpoints without the workspace importing it: the workspace
+    sits below the record, and the record plugs itself in.
+    """
+    if hook in _STORE_HOOKS:
+        return
+    _STORE_HOOKS.append(hook)
+    for ws in list(_WITH_STORE):
+        if ws._store is not None:
+            hook(ws, ws._store)
 
 
 def resolve_workspace_dir(option: str | Path | None = None) -> Path:
@@ -105,10 +128,10 @@ class Workspace:
         return self._store
 
     def _attach(self, store: Store) -> None:
-        """Sign ledger checkpoints automatically as entries are written (checkpoints.py)."""
-        from ceasefire.checkpoints import attach
-
-        attach(self, store)
+        """Run the :func:`on_store_open` hooks (the record's automatic checkpoints)."""
+        _WITH_STORE.add(self)
+        for hook in _STORE_HOOKS:
+            hook(self, store)
 
     @property
     def actor(self) -> str:

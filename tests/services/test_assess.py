@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import AccessDenied, InputError, LedgerError
+from ceasefire.record import ledger
 from ceasefire.services import findings as fsvc
 from ceasefire.services.agreements import add_agreement
 from ceasefire.services.assess import assess

@@ -9,7 +9,7 @@ import click
 
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.errors import LedgerError
-from ceasefire.record import verify_record
+from ceasefire.record.verify import verify_record
 from ceasefire.workspace import Workspace
 
 

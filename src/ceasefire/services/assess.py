@@ -31,7 +31,6 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ceasefire import ledger
 from ceasefire.core.agreement import Agreement, NoAdvance, Withdrawal
 from ceasefire.core.compliance import (
     ComplianceParams,
@@ -45,6 +44,7 @@ from ceasefire.core.compliance import (
 from ceasefire.core.contact_line import contact_line
 from ceasefire.core.geodesy import LocalProjection, geodesic_buffer
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.services import territory as territory_service
 from ceasefire.services.agreements import get_agreement
 from ceasefire.services.attribution import attribute_incidents

@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire import ledger
 from ceasefire.core.confidence import breakdown, combine, is_neutral_monitor, score_reports
 from ceasefire.core.evidence import CATEGORIES, NEUTRAL
 from ceasefire.core.fusion import FusionResult, ReportArrays, attach, fuse, summarize
 from ceasefire.core.profile import ScoringProfile, profile_from_settings
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Ne
 from ceasefire.workspace import Workspace

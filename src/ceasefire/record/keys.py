@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ceasefire import ledger
 from ceasefire.errors import InputError, LedgerError
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def _introduce(ws: Workspace, key: Ed25519PrivateKey, kid: str, action: str,
     """Record a new key and, in the same transaction, its first checkpoint (covering its
     own entry): every key of the chain has signed at least once, so removing all
     checkpoints is seen by ``verify``."""
-    from ceasefire import checkpoints
+    from ceasefire.record import checkpoints
 
     with ws.store.transaction():
         ledger.record(ws.store, actor=ws.actor, action=action, rows={TABLE: [row]}, note=note)
@@ -228,7 +228,7 @@ def rotate(ws: Workspace) -> tuple[str, str]:
     The old key first signs a checkpoint of the ledger as it stands, then the rotation
     statement; its private file is removed only after the new key is recorded.
     """
-    from ceasefire import checkpoints
+    from ceasefire.record import checkpoints
 
     current = active(ws.store)
     if current is None:

@@ -2,10 +2,10 @@
 
 Three layers, each catching what the others cannot:
 
-1. :func:`ceasefire.ledger.verify`: the hash chain, every entry's rows (payload hash and
+1. :func:`ceasefire.record.ledger.verify`: the hash chain, every entry's rows (payload hash and
    Merkle roots) and the newest derived states: an edited, deleted or inserted row, or an
    edited, deleted, inserted or reordered entry.
-2. :func:`ceasefire.checkpoints.verify_checkpoints`: the signing keys and the signed
+2. :func:`ceasefire.record.checkpoints.verify_checkpoints`: the signing keys and the signed
    checkpoints: a chain rewritten consistently after it was signed, a truncated ledger.
 3. :func:`verify_report_ids` here: the one link no hash covers. ``incident_reports`` joins
    incidents to reports by ``rid``, an id the database assigns at insert (so it is left
@@ -25,9 +25,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ceasefire import ledger
-from ceasefire.checkpoints import CheckpointResult, verify_checkpoints
 from ceasefire.errors import LedgerError
+from ceasefire.record import ledger
+from ceasefire.record.checkpoints import CheckpointResult, verify_checkpoints
 from ceasefire.store.base import Store
 
 if TYPE_CHECKING:

@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire import merkle
 from ceasefire.errors import LedgerError, StoreError
+from ceasefire.record import merkle
 from ceasefire.store.base import Store
 
 GENESIS = "0" * 64

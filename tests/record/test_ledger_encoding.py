@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.core.evidence import SourceKind
 from ceasefire.errors import LedgerError
+from ceasefire.record import ledger
 
 VALUES = ["", "a", "back\\slash", "unit\x1fsep", "line\nbreak", "Київ", None, 0, 1, -7, 2**40,
           0.1, 1e300, -0.0, 3.0, True, False, b"\x00\xff", SourceKind.NEWS]
