@@ -40,6 +40,11 @@ class WorkspaceSettings(BaseModel):
     actor: str = Field(
         default="cli", description="Actor name recorded in the ledger for CLI writes."
     )
+    log_id: str | None = Field(
+        default=None,
+        description="Id of the workspace's first signing key, pinned when it was made: "
+        "`ceasefire verify` fails if the database's log id differs (keys stripped or replaced).",
+    )
 
 
 class ScoringSettings(BaseModel):

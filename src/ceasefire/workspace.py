@@ -133,6 +133,12 @@ class Workspace:
         for hook in _STORE_HOOKS:
             hook(self, store)
 
+    def pin_log_id(self, log_id: str) -> None:
+        """Write the log id into ``ceasefire.toml``, outside the database, so that stripping
+        or replacing the signing keys in the database alone is seen by ``verify``."""
+        self.settings.workspace.log_id = log_id
+        write_text_atomic(self.root / CONFIG_FILE, render_settings(self.settings))
+
     @property
     def actor(self) -> str:
         return self.settings.workspace.actor
