@@ -174,6 +174,36 @@ def shown(text: str, limit: int = 40) -> str:
     return (cut if plain else repr(cut)) + ("..." if len(text) > limit else "")
 
 
+def check_quotes(path: Path, encoding: str) -> None:
+    """Refuse a file whose quoting is broken: an unterminated quote swallows every later
+    row into one field (pyarrow and the csv module both accept that at end of file).
+
+    The common case costs one pass of ``bytes.count``: quotes come in pairs in a well-formed
+    file. Only a file with an odd number of quotes (a bare ``5" shell`` is legal; a quote
+    that never closes is not) is read again with the csv module's strict rules, to name the
+    row where the broken quote opens.
+    """
+    quotes = 0
+    with open(path, "rb") as raw:
+        while block := raw.read(CHUNK_BYTES * 4):
+            quotes += block.count(b'"')
+    if quotes % 2 == 0:
+        return
+    csv.field_size_limit(MAX_BLOCK_BYTES)
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        row = line = 0
+        try:
+            for _ in reader:
+                row, line = row + 1, reader.line_num
+        except csv.Error as exc:
+            broken = ("unterminated quote: the quoted field never closes, so every later row "
+                      "would be read into it" if "end of data" in str(exc) else
+                      f"malformed quoting ({exc})")
+            raise InputError(f"{broken} (row {row + 1} starts on line {line + 1})",
+                             file=path, line=row + 1) from None
+
+
 def prepare_csv(path: Path, required: Sequence[str], format_name: str,
                 fallbacks: Sequence[str] = (), *, lower: bool = False) -> tuple[list[str], str]:
     """The whole-file checks every CSV reader starts with; returns ``(header, encoding)``.
@@ -183,6 +213,7 @@ def prepare_csv(path: Path, required: Sequence[str], format_name: str,
     head = sniff_bytes(path)
     encoding = detect_encoding(path, head, fallbacks)
     header = read_header(path, encoding)
+    check_quotes(path, encoding)
     require_columns(path, [h.lower() for h in header] if lower else header, required,
                     format_name)
     return header, encoding
