@@ -63,6 +63,14 @@ EVIDENCE_TABLES: dict[str, frozenset[str]] = {
 }
 
 
+#: Tables recorded by state, not row by row: derived results (replaced wholesale by fusion and
+#: assessment) and access control (users, tokens, alerts). Every row of each must be covered
+#: by the newest state an entry recorded; a row no entry covers was written behind the
+#: ledger's back (a forged finding under a never-assessed agreement, a user added by SQL).
+STATE_TABLES: tuple[str, ...] = ("findings", "incidents", "incident_reports", "users", "tokens",
+                                 "alerts")
+
+
 def register_evidence_table(table: str, excluded: Iterable[str] = ("ledger_seq",)) -> None:
     """Declare another ledger-stamped table (for migrations that add one)."""
     EVIDENCE_TABLES[table] = frozenset(excluded) | {"ledger_seq"}
@@ -392,6 +400,15 @@ def derived_state(store: Store, table: str, where: Mapping[str, Any] | None = No
             **_root_note(encoded)}
 
 
+def record_state(store: Store, *, actor: str, action: str, tables: Sequence[str],
+                 note: Mapping[str, Any] | None = None) -> LedgerEntry:
+    """Record the current state of whole tables (users, tokens, alerts) in one entry; call
+    it in the transaction of the write, after it. From then on ``verify`` fails if a row of
+    those tables is edited, added or removed behind the tool's back."""
+    return record(store, actor=actor, action=action,
+                  note={**(note or {}), "derived": [derived_state(store, t) for t in tables]})
+
+
 def _root_note(encoded: list[bytes]) -> dict[str, Any]:
     size, root = merkle.rows_root(encoded)
     return {"size": size, "root": root}
@@ -471,7 +488,24 @@ def verify(store: Store) -> VerifyResult:
                 f"entry {entry.seq} ({entry.action}): {record_['table']} "
                 f"{canonical_json(record_['where'])} no longer matches what was recorded",
                 seq=entry.seq)
+    _check_coverage(store, [record_ for _, record_ in newest.values()])
     return VerifyResult(len(entries), rows_checked, len(newest))
+
+
+def _check_coverage(store: Store, records: list[dict[str, Any]]) -> None:
+    """Every row of a :data:`STATE_TABLES` table lies in some newest recorded state."""
+    covered: dict[str, int] = defaultdict(int)
+    wheres: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record_ in records:
+        covered[record_["table"]] += record_.get("size", 0)
+        wheres[record_["table"]].append(record_["where"])
+    for table in STATE_TABLES:
+        stray = store.count(table) - covered[table]
+        if stray > 0:
+            recorded = ", ".join(canonical_json(w) for w in wheres[table]) or "none"
+            raise LedgerError(
+                f"{stray} {table} row(s) lie outside every state the ledger recorded "
+                f"(recorded: {recorded}): written behind the ledger's back")
 
 
 def _digest_encoded(tables: Mapping[str, list[bytes]]) -> str:
