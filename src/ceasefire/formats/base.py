@@ -111,15 +111,37 @@ def detect_encoding(path: Path, head: bytes, fallbacks: Sequence[str] = ()) -> s
                      f"block: {last.reason})", file=path)
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a repeated key (``json`` would keep the last one silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def parse_json(text: str, path: Path | str) -> Any:
-    """``json.loads`` whose every failure is an :class:`InputError` naming the file.
+    """``json.loads`` whose every failure is an :class:`InputError` naming the file; a key
+    repeated within one object is refused too (GeoJSON ``properties`` with two ``lat``).
 
     Besides syntax errors, the standard library raises ``RecursionError`` for deeply nested
     arrays (``[[[[...`` 100,000 deep is 200 kB) and ``ValueError`` for integers longer than
     ``sys.get_int_max_str_digits()``; both would otherwise escape as tracebacks.
     """
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise InputError(f"duplicate key {shown(exc.key)} in one JSON object: which value is "
+                         "meant cannot be known", file=path, field=shown(exc.key)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=path,
                          line=exc.lineno) from exc
