@@ -14,6 +14,7 @@ import pytest
 from ceasefire.errors import InputError
 from ceasefire.record import ledger
 from tests.conftest import REPO_ROOT
+from tests.web.conftest import client, world  # noqa: F401  (fixtures of the API test)
 
 SOURCES = REPO_ROOT / "tests" / "data" / "ingest" / "sources.csv"
 HEADER = "report_id,source_id,observed_at,lat,lon,category,text\n"
@@ -54,3 +55,17 @@ def test_values_no_backend_returns_as_written_are_refused(value: object) -> None
     with pytest.raises(InputError) as caught:
         ledger.encode_rows([{"a": 1, "b": value}])
     assert caught.value.problems[0].field == "b"
+
+
+def test_negative_zero_by_api_keeps_verify_passing(client, world) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from ceasefire.record.verify import verify_record
+    from tests.web.conftest import report
+
+    r = client.post("/api/v1/reports", headers=world.headers("monitor"),
+                    json=report("neg-zero", lon=-0.0, lat=-0.0))
+    assert r.status_code == 201, r.text
+    verify_record(world.ws)
+    r = client.post("/api/v1/reports", headers=world.headers("monitor"),
+                    json=report("too-long", count=2**64))
+    assert r.status_code in (400, 422), r.text  # refused, not stored unverifiably
+    verify_record(world.ws)
