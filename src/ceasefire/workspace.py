@@ -24,6 +24,7 @@ from ceasefire.config import (
     WorkspaceSettings,
     load_settings,
     render_settings,
+    set_workspace_value,
 )
 from ceasefire.errors import WorkspaceError
 from ceasefire.fsutil import write_text_atomic
@@ -136,8 +137,10 @@ class Workspace:
     def pin_log_id(self, log_id: str) -> None:
         """Write the log id into ``ceasefire.toml``, outside the database, so that stripping
         or replacing the signing keys in the database alone is seen by ``verify``."""
-        self.settings.workspace.log_id = log_id
-        write_text_atomic(self.root / CONFIG_FILE, render_settings(self.settings))
+        config = self.root / CONFIG_FILE
+        write_text_atomic(config, set_workspace_value(config.read_text(encoding="utf-8"),
+                                                      "log_id", log_id))
+        self.settings = load_settings(config)
 
     @property
     def actor(self) -> str:

@@ -97,3 +97,14 @@ def test_a_workspace_without_a_key_says_what_it_cannot_detect(cli, tmp_path: Pat
     result = cli("verify", "-w", tmp_path / "ws")
     assert result.exit_code == 0
     assert "can be rewritten with a recomputed chain unseen" in result.stdout
+
+
+def test_pinning_the_log_id_keeps_the_rest_of_ceasefire_toml(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = tmp_path / "ws"
+    assert cli("init", "--no-key", ws).exit_code == 0
+    toml = ws / "ceasefire.toml"
+    toml.write_text(toml.read_text() + "\n# the mission's own note\n[web]\nbanner = \"test\"\n")
+    assert cli("keys", "init", "-w", ws).exit_code == 0
+    text = toml.read_text()
+    assert "# the mission's own note" in text and 'banner = "test"' in text
+    assert tomllib.loads(text)["workspace"]["log_id"]
