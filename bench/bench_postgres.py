@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import psycopg
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.store import Between, Store, open_store
 
 

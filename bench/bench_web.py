@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.services.demo import run_demo
 from ceasefire.web.app import create_app
 from ceasefire.web.users import add_user, new_token

@@ -40,6 +40,11 @@ class WorkspaceSettings(BaseModel):
     actor: str = Field(
         default="cli", description="Actor name recorded in the ledger for CLI writes."
     )
+    log_id: str | None = Field(
+        default=None,
+        description="Id of the workspace's first signing key, pinned when it was made: "
+        "`ceasefire verify` fails if the database's log id differs (keys stripped or replaced).",
+    )
 
 
 class ScoringSettings(BaseModel):
@@ -93,6 +98,35 @@ def render_settings(settings: Settings) -> str:
         for key, value in values.items():
             lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
+
+
+def set_workspace_value(text: str, key: str, value: Any) -> str:
+    """``ceasefire.toml``'s text with ``key = value`` set in its ``[workspace]`` table, every
+    other line (comments, tables this code does not model) kept as written."""
+    lines = text.splitlines()
+    line = f"{key} = {_toml_value(value)}"
+    table = None
+    for i, current in enumerate(lines):
+        stripped = current.strip()
+        if stripped.startswith("["):
+            if table == "[workspace]":  # the key was not in the table: add it at its end
+                lines.insert(_end_of_table(lines, i), line)
+                return "\n".join(lines) + "\n"
+            table = stripped
+        elif table == "[workspace]" and stripped.split("=", 1)[0].strip() == key:
+            lines[i] = line
+            return "\n".join(lines) + "\n"
+    if table != "[workspace]":
+        lines += ["", "[workspace]"]
+    lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _end_of_table(lines: list[str], next_header: int) -> int:
+    end = next_header
+    while end > 0 and not lines[end - 1].strip():
+        end -= 1
+    return end
 
 
 def _toml_value(value: Any) -> str:

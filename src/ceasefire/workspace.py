@@ -11,6 +11,8 @@ way datasette's CLI is thin over its ``Datasette`` object). Which workspace a co
 from __future__ import annotations
 
 import os
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -22,12 +24,34 @@ from ceasefire.config import (
     WorkspaceSettings,
     load_settings,
     render_settings,
+    set_workspace_value,
 )
 from ceasefire.errors import WorkspaceError
 from ceasefire.fsutil import write_text_atomic
-from ceasefire.store.base import Store, open_store
+from ceasefire.store.base import Store
+from ceasefire.store.factory import open_store
 
 ENV_VAR = "CEASEFIRE_WORKSPACE"
+
+StoreHook = Callable[["Workspace", Store], None]
+_STORE_HOOKS: list[StoreHook] = []
+_WITH_STORE: weakref.WeakSet[Workspace] = weakref.WeakSet()
+
+
+def on_store_open(hook: StoreHook) -> None:
+    """Call ``hook(workspace, store)`` on every store a workspace opens, including the ones
+    already open.
+
+    This is how the record (``ceasefire.record``, imported by every writer through its
+    ledger) signs automatic checkpoints without the workspace importing it: the workspace
+    sits below the record, and the record plugs itself in.
+    """
+    if hook in _STORE_HOOKS:
+        return
+    _STORE_HOOKS.append(hook)
+    for ws in list(_WITH_STORE):
+        if ws._store is not None:
+            hook(ws, ws._store)
 
 
 def resolve_workspace_dir(option: str | Path | None = None) -> Path:
@@ -105,10 +129,18 @@ class Workspace:
         return self._store
 
     def _attach(self, store: Store) -> None:
-        """Sign ledger checkpoints automatically as entries are written (checkpoints.py)."""
-        from ceasefire.checkpoints import attach
+        """Run the :func:`on_store_open` hooks (the record's automatic checkpoints)."""
+        _WITH_STORE.add(self)
+        for hook in _STORE_HOOKS:
+            hook(self, store)
 
-        attach(self, store)
+    def pin_log_id(self, log_id: str) -> None:
+        """Write the log id into ``ceasefire.toml``, outside the database, so that stripping
+        or replacing the signing keys in the database alone is seen by ``verify``."""
+        config = self.root / CONFIG_FILE
+        write_text_atomic(config, set_workspace_value(config.read_text(encoding="utf-8"),
+                                                      "log_id", log_id))
+        self.settings = load_settings(config)
 
     @property
     def actor(self) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.workspace import Workspace
 
 

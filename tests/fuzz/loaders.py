@@ -274,12 +274,12 @@ def _read_mapping(path: Path) -> int:
 
 
 def _read_bundle(path: Path) -> int:
-    from ceasefire.bundle_format import read_zip
+    from ceasefire.record.bundle_format import read_zip
     return len(read_zip(path.read_bytes(), str(path)))
 
 
 def _bundle_sample() -> bytes:
-    from ceasefire.bundle_format import write_zip
+    from ceasefire.record.bundle_format import write_zip
     return write_zip({"README.txt": b"fuzz\n", "finding.json": b"{}"})
 
 
@@ -325,7 +325,7 @@ LOADERS.update({
                            lambda: MAPPING.read_text(encoding="utf-8"),
                            covers=frozenset({"ceasefire.formats.mapping.load_mapping"})),
     "bundle": Loader("bundle", "zip", ".zip", _read_bundle, _bundle_sample,
-                     covers=frozenset({"ceasefire.bundle_format.read_zip"})),
+                     covers=frozenset({"ceasefire.record.bundle_format.read_zip"})),
 })
 
 

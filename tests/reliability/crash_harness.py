@@ -34,8 +34,8 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from ceasefire import keys, ledger
 from ceasefire.cli import run as cli_run
+from ceasefire.record import keys, ledger
 from ceasefire.workspace import Workspace
 
 CLI = [sys.executable, "-c", "from ceasefire.cli import main; main()"]

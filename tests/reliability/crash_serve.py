@@ -30,7 +30,7 @@ from typing import Any, Self
 
 import httpx
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.web import submit
 from ceasefire.web.routes.reports import ReportIn
 from ceasefire.web.users import Principal, add_user, new_token

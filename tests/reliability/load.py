@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.web.users import add_user, new_token
 from ceasefire.workspace import Workspace
 from tests.web.conftest import SOURCES, report

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import InputError, StoreError
+from ceasefire.record import ledger
 from ceasefire.web import group_commit, submit
 from ceasefire.web.errors import Conflict
 from ceasefire.web.users import ANONYMOUS, Principal, TokenCache, add_user, new_token

@@ -61,3 +61,20 @@ def test_all_formats_are_written(tmp_path: Path) -> None:
     assert data["tables"][0]["rows"][0]["total"] == 4
     md = (tmp_path / "report.md").read_text()
     assert "| RU | 3 | 1 | 4 |" in md and (tmp_path / "report_map.png").exists()
+
+
+def test_markdown_passes_no_raw_html_from_reports_or_sources() -> None:
+    """Issue 18 (low): report text and source names went into the Markdown as raw HTML."""
+    from dataclasses import replace
+
+    from ceasefire.reports.render import to_markdown
+
+    report = _report()
+    inc = report.notable[0]
+    source = replace(inc.sources[0], source="<img src=x onerror=alert(1)>",
+                     text="a | b\n\n<iframe src='https://evil.example'></iframe>")
+    report = replace(report, notable=(replace(inc, sources=(source,)),))
+    md = to_markdown(report, {"map": "m.png", "daily": "d.png", "territory": "t.png"})
+    assert "<img" not in md and "<iframe" not in md and "<script" not in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "a \\| b" in md  # no cell split, and the text stays on its list item's line

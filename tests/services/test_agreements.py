@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import AgreementError, NotFound
+from ceasefire.record import ledger
 from ceasefire.services.agreements import add_agreement, get_agreement, list_agreements
 from ceasefire.workspace import Workspace
 

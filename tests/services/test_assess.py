@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import AccessDenied, InputError, LedgerError
+from ceasefire.record import ledger
 from ceasefire.services import findings as fsvc
 from ceasefire.services.agreements import add_agreement
 from ceasefire.services.assess import assess
@@ -45,6 +45,9 @@ def _seed(ws: Workspace) -> None:
         _incident("i3", "2025-05-01T09:00:00", 47.85, 35.12, "drone_strike", 0.6)])
     ws.store.insert("incident_reports", [{"incident_id": f"i{i}", "rid": rids[f"r{i}"]}
                                          for i in (1, 2, 3)])
+    ledger.record(ws.store, actor="test", action="fuse", note={"derived": [  # as fusion does
+        ledger.derived_state(ws.store, "incidents"),
+        ledger.derived_state(ws.store, "incident_reports")]})
 
 
 def _report(source: str, rid: str, when: str, lat: float, lon: float, category: str,

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import InputError, LedgerError
+from ceasefire.record import ledger
 from ceasefire.services.fusion import fuse_workspace, get_incident
 from ceasefire.workspace import Workspace
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import InputError
 from ceasefire.formats.registry import get_reader
+from ceasefire.record import ledger
 from ceasefire.services.ingest import ingest_file
 from ceasefire.services.sources import add_sources_file
 from ceasefire.workspace import Workspace

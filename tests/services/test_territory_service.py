@@ -12,9 +12,9 @@ import pytest
 import shapely
 from shapely.geometry import LinearRing, shape
 
-from ceasefire import ledger
 from ceasefire.core.geodesy import geodesic_area_km2
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.services import territory as svc
 from ceasefire.workspace import Workspace
 from tests.conftest import require_shared_data

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import LedgerError, StoreError, WorkspaceError
+from ceasefire.record import ledger
 from ceasefire.store import Between, Store, open_store
 from ceasefire.store.migrations import latest_version, migrations_for
 

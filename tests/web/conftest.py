@@ -21,7 +21,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.services.agreements import add_agreement
 from ceasefire.services.fusion import fuse_workspace
 from ceasefire.web.app import create_app

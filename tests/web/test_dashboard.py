@@ -13,7 +13,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.web import dashboard
 from tests.web.conftest import World
 

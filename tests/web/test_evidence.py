@@ -7,8 +7,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from ceasefire import ledger
 from ceasefire.errors import LedgerError
+from ceasefire.record import ledger
 from ceasefire.services.evidence import stored_path, verify_evidence_files
 from tests.web.conftest import PNG, World
 

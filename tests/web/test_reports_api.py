@@ -161,7 +161,7 @@ def test_review_reply_publish_through_the_ledger(world: World, client: TestClien
     assert public["replies"] == 1
     trail = client.get(f"/api/v1/findings/{fid}/events", headers=world.headers("monitor"))
     assert [e["action"] for e in trail.json()] == ["confirm", "reply", "publish"]
-    from ceasefire import ledger
+    from ceasefire.record import ledger
 
     ledger.verify(world.ws.store)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ceasefire.bundle import write_bundle
-from ceasefire.bundle_check import check_bundle
 from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
 from ceasefire.errors import InputError
+from ceasefire.record.bundle import write_bundle
+from ceasefire.record.bundle_check import check_bundle
 
 MAX_READ = 512 << 20
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from ceasefire import checkpoints
-from ceasefire import keys as svc
 from ceasefire.cli._common import console, json_option, open_workspace, print_json, workspace_option
+from ceasefire.record import checkpoints
+from ceasefire.record import keys as svc
 
 
 @click.group()

@@ -43,6 +43,10 @@ _CATEGORIES = frozenset(CATEGORIES)
 _TARGETS = frozenset(TARGET_CLASSES)
 _WEAPONS = frozenset(WEAPON_CLASSES)
 _CREDIBILITY = frozenset(CREDIBILITY_GRADES)
+#: a party id, as agreements and claims name parties (``UA``, ``RU``)
+_PARTY_ID = re.compile(r"[A-Z]{2,3}")
+#: longest place name taken to the gazetteer (the longest real settlement names are ~60)
+MAX_PLACE_CHARS = 200
 
 #: The columns a raw canonical row may carry (DESIGN.md ``reports.csv``).
 REPORT_COLUMNS: tuple[str, ...] = (
@@ -272,6 +276,10 @@ class _Checker:
                     continue
                 self.fail(i, field, f"not a number: {value!r}")
                 continue
+            # Python's float() also reads "4_8" as 48.0 and other scripts' digits ("٤٨")
+            if type(value) is str and ("_" in value or not value.isascii()):
+                self.fail(i, field, f"not a number: {value!r}")
+                continue
             if number - number != 0.0:
                 self.fail(i, field, f"not a finite number: {value!r}")
             elif whole and number != int(number):
@@ -282,6 +290,21 @@ class _Checker:
             else:
                 out[i] = number
         return out
+
+    def longest(self, field: str, limit: int) -> list[str | None]:
+        values = self.texts(field)
+        for i, value in enumerate(values):
+            if value is not None and len(value) > limit:
+                self.fail(i, field, f"longer than {limit} characters ({len(value):,})")
+        return values
+
+    def parties(self, field: str) -> list[str | None]:
+        values = self.texts(field)
+        for i, value in enumerate(values):
+            if value is not None and not _PARTY_ID.fullmatch(value):
+                self.fail(i, field, f"not a party id: {value[:40]!r} (2 or 3 capital "
+                                    "letters, e.g. UA, RU)")
+        return values
 
     def vocab(self, field: str, allowed: frozenset[str]) -> list[str | None]:
         values = self.texts(field)
@@ -390,7 +413,7 @@ class ReportValidator:
         for i, cat in enumerate(category):
             if cat is not None and cat not in _CATEGORIES:
                 c.fail(i, "category", f"unknown category {cat!r}")
-        place = c.texts("place")
+        place = c.longest("place", MAX_PLACE_CHARS)
         lat, lon = c.point("lat", "lon", need=[p is None for p in place])
         loc_unc = c.numbers("location_uncertainty_m", minimum=0)
         origin_lat, origin_lon = c.point("origin_lat", "origin_lon")
@@ -399,7 +422,7 @@ class ReportValidator:
         for i, grade in enumerate(credibility):
             if grade is not None and grade not in _CREDIBILITY:
                 c.fail(i, "credibility", "Admiralty credibility is 1..6")
-        perpetrator = c.texts("perpetrator")
+        perpetrator = c.parties("perpetrator")
         target = c.vocab("target_class", _TARGETS)
         weapon = c.vocab("weapon_class", _WEAPONS)
         event_ref = c.texts("event_ref")

@@ -114,15 +114,37 @@ def detect_encoding(path: Path, head: bytes, fallbacks: Sequence[str] = ()) -> s
                      f"block: {last.reason})", file=path)
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a repeated key (``json`` would keep the last one silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 def parse_json(text: str, path: Path | str) -> Any:
-    """``json.loads`` whose every failure is an :class:`InputError` naming the file.
+    """``json.loads`` whose every failure is an :class:`InputError` naming the file; a key
+    repeated within one object is refused too (GeoJSON ``properties`` with two ``lat``).
 
     Besides syntax errors, the standard library raises ``RecursionError`` for deeply nested
     arrays (``[[[[...`` 100,000 deep is 200 kB) and ``ValueError`` for integers longer than
     ``sys.get_int_max_str_digits()``; both would otherwise escape as tracebacks.
     """
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except DuplicateKey as exc:
+        raise InputError(f"duplicate key {shown(exc.key)} in one JSON object: which value is "
+                         "meant cannot be known", file=path, field=shown(exc.key)) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=path,
                          line=exc.lineno) from exc
@@ -177,6 +199,36 @@ def shown(text: str, limit: int = 40) -> str:
     return (cut if plain else repr(cut)) + ("..." if len(text) > limit else "")
 
 
+def check_quotes(path: Path, encoding: str) -> None:
+    """Refuse a file whose quoting is broken: an unterminated quote swallows every later
+    row into one field (pyarrow and the csv module both accept that at end of file).
+
+    The common case costs one pass of ``bytes.count``: quotes come in pairs in a well-formed
+    file. Only a file with an odd number of quotes (a bare ``5" shell`` is legal; a quote
+    that never closes is not) is read again with the csv module's strict rules, to name the
+    row where the broken quote opens.
+    """
+    quotes = 0
+    with open(path, "rb") as raw:
+        while block := raw.read(CHUNK_BYTES * 4):
+            quotes += block.count(b'"')
+    if quotes % 2 == 0:
+        return
+    csv.field_size_limit(MAX_BLOCK_BYTES)
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        row = line = 0
+        try:
+            for _ in reader:
+                row, line = row + 1, reader.line_num
+        except csv.Error as exc:
+            broken = ("unterminated quote: the quoted field never closes, so every later row "
+                      "would be read into it" if "end of data" in str(exc) else
+                      f"malformed quoting ({exc})")
+            raise InputError(f"{broken} (row {row + 1} starts on line {line + 1})",
+                             file=path, line=row + 1) from None
+
+
 def prepare_csv(path: Path, required: Sequence[str], format_name: str,
                 fallbacks: Sequence[str] = (), *, lower: bool = False) -> tuple[list[str], str]:
     """The whole-file checks every CSV reader starts with; returns ``(header, encoding)``.
@@ -186,6 +238,7 @@ def prepare_csv(path: Path, required: Sequence[str], format_name: str,
     head = sniff_bytes(path)
     encoding = detect_encoding(path, head, fallbacks)
     header = read_header(path, encoding)
+    check_quotes(path, encoding)
     require_columns(path, [h.lower() for h in header] if lower else header, required,
                     format_name)
     return header, encoding

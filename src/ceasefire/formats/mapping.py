@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ceasefire.core.validation import REPORT_COLUMNS
 from ceasefire.errors import InputError
-from ceasefire.formats.base import Chunk, Reader, csv_chunks, read_header, sniff_bytes
+from ceasefire.formats.base import Chunk, Reader, check_quotes, csv_chunks, read_header, sniff_bytes
 
 
 class ColumnMapping(BaseModel):
@@ -107,6 +107,7 @@ class MappingReader(Reader):
         except UnicodeDecodeError as exc:
             raise InputError(f"not valid {m.encoding} text ({exc.reason})", file=path) from exc
         header = read_header(path, m.encoding)
+        check_quotes(path, m.encoding)
         missing = [f"{k}: {v}" for k, v in m.columns.items() if v not in header] + \
                   [f"extra: {v}" for v in m.extra if v not in header]
         if missing:

@@ -8,6 +8,7 @@ Every file is written atomically.
 from __future__ import annotations
 
 import base64
+import html
 import json
 from pathlib import Path
 
@@ -46,45 +47,56 @@ def to_html(report: MissionReport, pngs: dict[str, bytes] | None = None) -> str:
     return _env.get_template("report.html.j2").render(r=report, images=encoded)
 
 
+def md(value: object) -> str:
+    """Text from reports, sources, claims or agreements made inert in Markdown: HTML is
+    escaped (a report's text must not become markup in a viewer that renders HTML), a
+    ``|`` cannot split a table cell, and a line break cannot start a new block."""
+    text = html.escape(str(value), quote=False).replace("|", "\\|")
+    return " ".join(text.splitlines())
+
+
 def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
     r = report
-    out = [f"# {r.title}", "",
-           (f"{r.agreement_title} (`{r.agreement_id}`, {r.agreement_status}), window {r.window}. "
-            f"Period {r.period_from} to {r.period_to}; generated {r.generated_at}."), "",
+    e = md
+    out = [f"# {e(r.title)}", "",
+           (f"{e(r.agreement_title)} (`{e(r.agreement_id)}`, {e(r.agreement_status)}), window "
+            f"{e(r.window)}. Period {r.period_from} to {r.period_to}; generated "
+            f"{r.generated_at}."), "",
            "## Summary", ""]
-    out += [f"- **{k}**: {v}" for k, v in r.summary.items()]
+    out += [f"- **{e(k)}**: {e(v)}" for k, v in r.summary.items()]
     out += ["", "## Violations", ""]
     for t in r.tables:
-        out += [f"### {t.title}", "",
-                "| " + " | ".join([*t.key_names, *t.columns, "total"]) + " |",
+        out += [f"### {e(t.title)}", "",
+                "| " + " | ".join(e(c) for c in [*t.key_names, *t.columns, "total"]) + " |",
                 "|" + "---|" * (len(t.key_names) + len(t.columns) + 1)]
         for row in t.rows:
             cells = [*row.key, *(str(row.counts.get(c, 0)) for c in t.columns), str(row.total)]
-            out.append("| " + " | ".join(cells) + " |")
+            out.append("| " + " | ".join(e(c) for c in cells) + " |")
         out.append("")
     out += ["## Map", "", f"![map]({image_names['map']})", "", "## Charts", "",
             f"![daily]({image_names['daily']})", "", f"![territory]({image_names['territory']})",
             ""]
     if r.territory_change:
         out.append("Territorial change: " + "; ".join(
-            f"{k} {v:,.1f} km²" for k, v in r.territory_change.items()) + ".")
+            f"{e(k)} {v:,.1f} km²" for k, v in r.territory_change.items()) + ".")
         out.append("")
     out += ["## Notable incidents", ""]
     for inc in r.notable:
-        out.append(f"- **{inc.incident_id}** {inc.time} {inc.category} ({inc.lat:.4f}, "
-                   f"{inc.lon:.4f}), confidence {inc.confidence:.2f} ({inc.band}), attributed "
-                   f"to {inc.attributed_party or 'undetermined'}")
-        out += [f"  - {f}" for f in inc.findings]
-        out += [f"  - {s.source} ({s.kind}, {s.reliability}): {s.text}" for s in inc.sources]
+        out.append(f"- **{e(inc.incident_id)}** {e(inc.time)} {e(inc.category)} ({inc.lat:.4f}, "
+                   f"{inc.lon:.4f}), confidence {inc.confidence:.2f} ({e(inc.band)}), attributed "
+                   f"to {e(inc.attributed_party or 'undetermined')}")
+        out += [f"  - {e(f)}" for f in inc.findings]
+        out += [f"  - {e(s.source)} ({e(s.kind)}, {e(s.reliability)}): {e(s.text)}"
+                for s in inc.sources]
     out += ["", "## Claims against the evidence", "",
             "| claim | claimant | verdict | measured | coverage | reason |", "|---|---|---|---|---|---|"]
-    out += [f"| {c.claim_id} | {c.claimant} | {c.verdict} | {c.measured} | {c.coverage} | "
-            f"{c.reason} |" for c in r.claims]
-    out += ["", "## Methods", ""] + [f"- {m}" for m in r.methods]
+    out += ["| " + " | ".join(e(v) for v in (c.claim_id, c.claimant, c.verdict, c.measured,
+                                              c.coverage, c.reason)) + " |" for c in r.claims]
+    out += ["", "## Methods", ""] + [f"- {e(m)}" for m in r.methods]
     out += ["", "### Data sources and licences", ""]
-    out += [f"- **{d.name}**: {d.licence}. {d.attribution}" for d in r.data_sources]
+    out += [f"- **{e(d.name)}**: {e(d.licence)}. {e(d.attribution)}" for d in r.data_sources]
     out += ["", "## Verification", "",
-            (f"Built on ledger entry {r.ledger_seq}, hash `{r.ledger_hash}` "
+            (f"Built on ledger entry {r.ledger_seq}, hash `{e(r.ledger_hash)}` "
              "(check with `ceasefire verify`)."), ""]
     return "\n".join(out)
 

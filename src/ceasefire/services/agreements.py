@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire import ledger
 from ceasefire.core.agreement import Agreement, utc_text
 from ceasefire.errors import AgreementError, NotFound
 from ceasefire.formats.agreement_schema import to_document
 from ceasefire.formats.agreement_yaml import from_document, read_agreement
+from ceasefire.record import ledger
 from ceasefire.workspace import Workspace
 
 ACTION_ADD = "agreement.add"

@@ -31,7 +31,6 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ceasefire import ledger
 from ceasefire.core.agreement import Agreement, NoAdvance, Withdrawal
 from ceasefire.core.compliance import (
     ComplianceParams,
@@ -46,9 +45,11 @@ from ceasefire.core.contact_line import contact_line
 from ceasefire.core.geodesy import LocalProjection, geodesic_buffer
 from ceasefire.core.profile import profile_from_settings
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.services import territory as territory_service
 from ceasefire.services.agreements import get_agreement
 from ceasefire.services.attribution import attribute_incidents
+from ceasefire.services.finding_identity import carry_over
 from ceasefire.store import Ge, In, Le, Store
 from ceasefire.workspace import Workspace
 
@@ -294,11 +295,12 @@ def assess(ws: Workspace, agreement_id: str, *, as_if_in_force: bool = False,
             for f in findings]
     with store.transaction():
         _store_attributions(store, attributions)
+        rows, kept = carry_over(store, agreement.id, rows, members, now)
         store.delete("findings", {"agreement_id": agreement.id})
         store.insert("findings", rows)
         entry = ledger.record(store, actor=ws.actor, action="assess", note={
             "agreement_id": agreement.id, "version": stored.version,
-            "as_if_in_force": as_if_in_force, "findings": len(rows),
+            "as_if_in_force": as_if_in_force, "findings": len(rows), "kept_reviewed": kept,
             "derived": [ledger.derived_state(store, "findings", {"agreement_id": agreement.id}),
                         ledger.derived_state(store, "incidents")]})
     step("done", 5, 5)

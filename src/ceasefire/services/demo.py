@@ -21,6 +21,7 @@ from typing import Any
 from ceasefire.core.claims import Claim, Verdict, ViolationCount
 from ceasefire.errors import WorkspaceError
 from ceasefire.formats.registry import get_reader
+from ceasefire.record import keys
 from ceasefire.reports.render import write_report
 from ceasefire.services.agreements import add_agreement
 from ceasefire.services.assess import assess
@@ -100,6 +101,7 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
     say = step or (lambda _s: None)
     sample = sample_dir(examples)
     with Workspace.init(directory, name="ceasefire demo (2025 truces)") as ws:
+        keys.init_key(ws)  # as `ceasefire init` does: an unsigned ledger can be rewritten
         summary = DemoSummary(ws.root)
         say("territory")
         imported = import_snapshots(ws, sorted((sample / "deepstate").glob("*.geojson")),

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ceasefire import ledger
 from ceasefire.errors import InputError, LedgerError, NotFound
+from ceasefire.record import ledger
 from ceasefire.workspace import Workspace
 
 TABLE = "evidence_files"
@@ -151,7 +151,7 @@ def lookup(ws: Workspace, sha256: str) -> list[dict[str, Any]]:
 def verify_evidence_files(ws: Workspace) -> int:
     """Re-hash every stored evidence file; raise LedgerError naming the entry of a bad one.
 
-    Returns the number of files checked. Call after :func:`ceasefire.ledger.verify` (which
+    Returns the number of files checked. Call after :func:`ceasefire.record.ledger.verify` (which
     checks the rows themselves).
     """
     checked = 0

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire import ledger
 from ceasefire.errors import AccessDenied, InputError, NotFound
+from ceasefire.record import ledger
 from ceasefire.store import Between, In, Store
 from ceasefire.workspace import Workspace
 

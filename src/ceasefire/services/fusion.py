@@ -34,14 +34,15 @@ from typing import Any
 
 import numpy as np
 
-from ceasefire import ledger
 from ceasefire.core.confidence import breakdown, combine, is_neutral_monitor, score_reports
 from ceasefire.core.evidence import CATEGORIES, NEUTRAL
 from ceasefire.core.fusion import FusionResult, ReportArrays, attach, fuse, summarize
 from ceasefire.core.profile import ScoringProfile, profile_from_settings
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.services.attribution import attribute_incidents
-from ceasefire.services.territory import available_dates, sources as territory_sources
+from ceasefire.services.territory import available_dates
+from ceasefire.services.territory import sources as territory_sources
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Ne
 from ceasefire.workspace import Workspace

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ceasefire import ledger
 from ceasefire.core.validation import STORED_COLUMNS, ReportValidator, RowInvalid
 from ceasefire.errors import InputError
 from ceasefire.formats.base import Chunk, Reader, sniff_bytes
+from ceasefire.record import ledger
 from ceasefire.services.sources import new_sources, source_row
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In, Like

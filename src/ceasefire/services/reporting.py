@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from ceasefire import ledger
 from ceasefire.core.claims import Verdict
 from ceasefire.core.contact_line import contact_line
 from ceasefire.core.territory import control_change
 from ceasefire.errors import InputError
+from ceasefire.record import ledger
 from ceasefire.reports.model import (
     ClaimLine,
     CountRow,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire import ledger
 from ceasefire.core.evidence import Source, source_from_row
 from ceasefire.errors import InputError, Problem
 from ceasefire.formats.canonical import read_sources
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 from ceasefire.workspace import Workspace
 

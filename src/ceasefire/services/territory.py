@@ -29,7 +29,6 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from ceasefire import ledger
 from ceasefire.core.advances import Advance, AdvanceReport, advances
 from ceasefire.core.contact_line import Band, ContactLine, buffer_bands, contact_line
 from ceasefire.core.geodesy import GEOD
@@ -54,6 +53,7 @@ from ceasefire.formats.control import (
 )
 from ceasefire.formats.deepstate import read_deepstate
 from ceasefire.fsutil import write_bytes_atomic
+from ceasefire.record import ledger
 from ceasefire.store.conditions import Le
 from ceasefire.workspace import Workspace
 

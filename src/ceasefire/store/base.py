@@ -70,19 +70,3 @@ class Store(Protocol):
     def close(self) -> None:
         """Release the connection."""
 
-
-def open_store(database: str, *, create: bool = False) -> Store:
-    """Open the backend a database string names (a file path, or a ``postgresql://`` URL)."""
-    if database.startswith(("postgresql://", "postgres://")):
-        try:
-            from ceasefire.store.postgres import PostgresStore
-        except ImportError as exc:  # the [postgres] extra is not installed
-            from ceasefire.errors import StoreError
-
-            raise StoreError(
-                "PostgreSQL support needs the [postgres] extra: pip install 'ceasefire[postgres]'"
-            ) from exc
-        return PostgresStore(database, create=create)
-    from ceasefire.store.sqlite import SQLiteStore
-
-    return SQLiteStore(database, create=create)

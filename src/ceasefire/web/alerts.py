@@ -33,6 +33,7 @@ import shapely
 from shapely.geometry import shape
 
 from ceasefire.errors import InputError, NotFound
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import Between, Ge, In
 from ceasefire.web.users import get_user
@@ -84,6 +85,8 @@ def create_alert(store: Store, owner: str, name: str, flt: dict[str, Any],
              "created_at": _now(), "active": 1}
     with store.transaction():
         store.insert("alerts", [alert])
+        ledger.record_state(store, actor=owner, action="alerts.create", tables=["alerts"],
+                            note={"alert_id": alert["alert_id"]})
         for kind, item_id, _ in matching(store, alert):
             store.insert("alert_matches", [{"alert_id": alert["alert_id"], "kind": kind,
                                             "item_id": item_id, "matched_at": alert["created_at"],

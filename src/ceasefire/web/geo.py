@@ -19,10 +19,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from ceasefire import ledger
 from ceasefire.core.territory import SIDES
 from ceasefire.errors import InputError
 from ceasefire.formats.control import feature
+from ceasefire.record import ledger
 from ceasefire.services import territory as territory_service
 from ceasefire.services.agreements import get_agreement
 from ceasefire.services.assess import resolve_zones

@@ -29,7 +29,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from ceasefire import ledger
+from ceasefire.record import ledger
 from ceasefire.web import alerts
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.users import Principal

@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ceasefire import ledger
 from ceasefire.core.evidence import Source
 from ceasefire.core.validation import ReportValidator, RowInvalid
 from ceasefire.errors import AccessDenied, InputError, Problem
+from ceasefire.record import ledger
 from ceasefire.services.sources import stored_sources
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import In

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ceasefire.errors import InputError, NotFound
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import Eq
 from ceasefire.web.access import PARTIES, ROLES
@@ -67,7 +68,11 @@ def add_user(store: Store, name: str, role: str, party: str | None = None) -> Pr
         raise InputError("--party is only for the liaison role", field="--party")
     if store.count("users", {"name": name}):
         raise InputError(f"user {name!r} already exists", field="NAME")
-    store.insert("users", [{"name": name, "role": role, "party": party, "created_at": _now()}])
+    with store.transaction():
+        store.insert("users", [{"name": name, "role": role, "party": party,
+                                "created_at": _now()}])
+        ledger.record_state(store, actor="users", action="users.add", tables=["users"],
+                            note={"name": name, "role": role})
     return Principal(name, role, party)
 
 
@@ -94,6 +99,8 @@ def new_token(store: Store, name: str, *, revoke_old: bool = False) -> str:
             store.update("tokens", {"name": name}, {"revoked": 1})
         store.insert("tokens", [{"token_hash": hash_token(token), "name": name,
                                  "created_at": _now(), "revoked": 0}])
+        ledger.record_state(store, actor="users", action="users.token", tables=["tokens"],
+                            note={"name": name, "revoke_old": revoke_old})
     return token
 
 

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from ceasefire import ledger
 from ceasefire.core.evidence import RELIABILITY_GRADES, Source, SourceKind
 from ceasefire.errors import InputError, NotFound
+from ceasefire.record import ledger
 from ceasefire.services.sources import list_sources, new_sources, source_row
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.users import Principal

@@ -9,10 +9,11 @@ import stat
 
 import pytest
 
-from ceasefire import checkpoints, keys, ledger, merkle, record
 from ceasefire.errors import InputError, LedgerError
+from ceasefire.record import checkpoints, keys, ledger, merkle
+from ceasefire.record import verify as record
 from ceasefire.workspace import Workspace
-from tests.ledger_data import flip_first_byte
+from tests.record.ledger_data import flip_first_byte
 
 
 def _add(ws: Workspace, n: int, start: int = 0) -> None:

@@ -2,11 +2,14 @@
 
 Three layers, each catching what the others cannot:
 
-1. :func:`ceasefire.ledger.verify`: the hash chain, every entry's rows (payload hash and
+1. :func:`ceasefire.record.ledger.verify`: the hash chain, every entry's rows (payload hash and
    Merkle roots) and the newest derived states: an edited, deleted or inserted row, or an
    edited, deleted, inserted or reordered entry.
-2. :func:`ceasefire.checkpoints.verify_checkpoints`: the signing keys and the signed
-   checkpoints: a chain rewritten consistently after it was signed, a truncated ledger.
+2. :func:`ceasefire.record.checkpoints.verify_checkpoints`: the signing keys and the signed
+   checkpoints: a chain rewritten consistently after it was signed, a truncated ledger;
+   then :func:`ceasefire.record.keys.verify_pins`: what lies outside the database (the log
+   id pinned in ``ceasefire.toml`` or given with ``--log-id``, the key files in ``keys/``),
+   so keys and checkpoints stripped or replaced in the database are seen.
 3. :func:`verify_report_ids` here: the one link no hash covers. ``incident_reports`` joins
    incidents to reports by ``rid``, an id the database assigns at insert (so it is left
    out of the report's ledger encoding); an incident's confidence breakdown names its
@@ -22,12 +25,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ceasefire import ledger
-from ceasefire.checkpoints import CheckpointResult, verify_checkpoints
 from ceasefire.errors import LedgerError
+from ceasefire.record import keys, ledger
+from ceasefire.record.checkpoints import CheckpointResult, verify_checkpoints
 from ceasefire.store.base import Store
 
 if TYPE_CHECKING:
@@ -40,6 +44,7 @@ class RecordCheck:
     checkpoints: CheckpointResult
     evidence_files: int
     incidents_linked: int
+    key_files: int
 
 
 def breakdown_reports(text: Any) -> set[str] | None:
@@ -85,26 +90,25 @@ def verify_report_ids(store: Store) -> int:
     return checked
 
 
-def verify_record(ws: Workspace) -> RecordCheck:
-    """Everything ``ceasefire verify`` checks (see the module docstring)."""
+def verify_record(ws: Workspace, *, log_id: str | None = None) -> RecordCheck:
+    """Everything ``ceasefire verify`` checks (see the module docstring); ``log_id``: the log
+    an outside verifier expects (from a published checkpoint)."""
     from ceasefire.services.evidence import verify_evidence_files
 
+    checks: dict[str, Callable[[], Any]] = {
+        "ledger": lambda: ledger.verify(ws.store),
+        "checkpoints": lambda: verify_checkpoints(ws.store, ws),
+        "pins": lambda: keys.verify_pins(ws, log_id),
+        "links": lambda: verify_report_ids(ws.store),
+    }
+    done: dict[str, Any] = {}
     errors: list[LedgerError] = []
-    result = checked = None
-    linked = 0
-    try:
-        result = ledger.verify(ws.store)
-    except LedgerError as exc:
-        errors.append(exc)
-    try:
-        checked = verify_checkpoints(ws.store, ws)
-    except LedgerError as exc:
-        errors.append(exc)
-    try:
-        linked = verify_report_ids(ws.store)
-    except LedgerError as exc:
-        errors.append(exc)
+    for name, check in checks.items():  # every layer runs: the earliest bad entry wins
+        try:
+            done[name] = check()
+        except LedgerError as exc:
+            errors.append(exc)
     if errors:
         raise min(errors, key=lambda e: (e.seq is None, e.seq or 0))
-    assert result is not None and checked is not None
-    return RecordCheck(result, checked, verify_evidence_files(ws), linked)
+    return RecordCheck(done["ledger"], done["checkpoints"], verify_evidence_files(ws),
+                      done["links"], done["pins"])

@@ -16,8 +16,11 @@ Two kinds of data are covered:
   record per (table, where) must match the current rows.
 
 Canonical encoding (stable across backends and versions): a row is its values in sorted
-column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))``; text is
-UTF-8 with ``\\`` and U+001F escaped; bytes are lowercase hex. A row set's digest is SHA-256
+column order, joined by U+001F; ``None`` is U+0000; numbers are ``repr(float(x))`` by value
+(``-0.0`` as ``0.0``; integers beyond 2**53 in full digits); text is UTF-8 with ``\\``,
+U+001F and LF escaped; bytes are lowercase hex. What no backend returns as written is
+refused (NaN, infinities, integers beyond 64 bits, U+0000 in text, lone surrogates), so the
+encoding of a row written equals the encoding of the row read back. A row set's digest is SHA-256
 over ``table\\n`` followed by the sorted row encodings joined by ``\\n``, tables in name order.
 Notes also carry Merkle roots of the rows written (``merkle``) and of derived states, so one
 row can be proven alone; checkpoints.py signs the entries. See docs/ledger.md.
@@ -32,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,8 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire import merkle
-from ceasefire.errors import LedgerError, StoreError
+from ceasefire.errors import InputError, LedgerError, StoreError
+from ceasefire.record import merkle
 from ceasefire.store.base import Store
 
 GENESIS = "0" * 64
@@ -62,11 +64,19 @@ EVIDENCE_TABLES: dict[str, frozenset[str]] = {
 
 
 #: Columns added to a ledger-stamped table after rows were first hashed: a row's encoding
-#: leaves such a column out while it is NULL and names it (``name=value``) when set, so rows
+#: leaves such a column out while it is NULL and appends it (``name=value``, after the other
+#: columns) when set, so rows
 #: written before the column existed (or by writers that do not know it) verify unchanged.
 OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
     "reports": frozenset({"event_probability", "perpetrator_probability"}),
 }
+
+#: Tables recorded by state, not row by row: derived results (replaced wholesale by fusion and
+#: assessment) and access control (users, tokens, alerts). Every row of each must be covered
+#: by the newest state an entry recorded; a row no entry covers was written behind the
+#: ledger's back (a forged finding under a never-assessed agreement, a user added by SQL).
+STATE_TABLES: tuple[str, ...] = ("findings", "incidents", "incident_reports", "users", "tokens",
+                                 "alerts")
 
 
 def register_evidence_table(table: str, excluded: Iterable[str] = ("ledger_seq",)) -> None:
@@ -75,31 +85,80 @@ def register_evidence_table(table: str, excluded: Iterable[str] = ("ledger_seq",
 
 
 # -- canonical encoding ---------------------------------------------------------------------
+#: integers beyond this magnitude are not all exact as floats; they are encoded digit by digit
+EXACT_FLOAT_INT = 2**53
+#: what every backend can store in an integer column (SQLite and PostgreSQL: signed 64 bits)
+INT64 = (-(2**63), 2**63 - 1)
+
+
+def _encode_number(number: float) -> str:
+    """A number by its value, whatever its Python type, as every backend returns it.
+
+    ``5`` and ``5.0`` encode alike (SQLite turns one into the other by column affinity);
+    ``-0.0`` encodes as ``0.0`` (SQLite stores it so); integers of magnitude above 2**53,
+    and floats holding such an integer, are written in full digits so that two different
+    long integers never share an encoding. NaN and infinities are refused, as are integers
+    no backend can store.
+    """
+    if isinstance(number, float):
+        if number - number != 0.0:
+            raise InputError(f"cannot record the non-finite number {number!r}")
+        if number.is_integer() and abs(number) > EXACT_FLOAT_INT:
+            return str(int(number))
+        return repr(number + 0.0)  # + 0.0 turns -0.0 into 0.0
+    number = int(number)
+    if not INT64[0] <= number <= INT64[1]:
+        raise InputError(f"cannot record the integer {number}: beyond 64 bits")
+    if abs(number) > EXACT_FLOAT_INT:
+        return str(number)
+    return repr(float(number))
+
+
+def _encode_text(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL cannot store it; a NULL encodes as U+0000 alone
+        raise InputError(f"cannot record text containing U+0000: {value[:40]!r}")
+    return value.replace("\\", "\\\\").replace("\x1f", "\\u001f").replace("\n", "\\n")
+
+
 def _encode_value(value: Any) -> str:
     if value is None:
         return "\x00"
     if isinstance(value, str):
-        return value.replace("\\", "\\\\").replace("\x1f", "\\u001f").replace("\n", "\\n")
+        return _encode_text(value)
     if isinstance(value, (bool, int, float)):
-        number = float(value)
-        if math.isnan(number) or math.isinf(number):
-            raise LedgerError(f"cannot encode non-finite number {value!r}")
-        return repr(number)
+        return _encode_number(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if hasattr(value, "__float__"):  # Decimal from PostgreSQL
-        return repr(float(value))
+        return _encode_number(float(value))
     raise LedgerError(f"cannot encode {type(value).__name__} in the ledger")
+
+
+def _utf8(text: str) -> bytes:
+    """UTF-8 of an encoded row; text no backend can store (a lone surrogate) is refused."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"cannot record text that is not valid Unicode "
+                         f"(lone surrogate in {text[max(0, exc.start - 20):exc.end + 20]!r})"
+                         ) from None
+
+
+def _optional_cells(row: Mapping[str, Any], optional: frozenset[str]) -> str:
+    """The set optional columns of ``row`` as ``name=value`` cells, each after a separator."""
+    return "".join(f"\x1f{col}={_encode_value(row[col])}" for col in sorted(optional)
+                   if row.get(col) is not None)
 
 
 def encode_row(row: Mapping[str, Any], excluded: frozenset[str] = frozenset(),
                optional: frozenset[str] = frozenset()) -> bytes:
     """The canonical bytes of one row (``optional``: see :data:`OPTIONAL_COLUMNS`)."""
-    return "\x1f".join(
-        (f"{col}={_encode_value(row[col])}" if col in optional else _encode_value(row[col]))
-        for col in sorted(row)
-        if col not in excluded and not (col in optional and row[col] is None)
-    ).encode("utf-8")
+    try:
+        return _utf8("\x1f".join(
+            _encode_value(row[col]) for col in sorted(row)
+            if col not in excluded and col not in optional) + _optional_cells(row, optional))
+    except InputError as exc:
+        raise _naming_column(exc, row, excluded) from None
 
 
 def _optional_of(table: str, keys: Iterable[str]) -> frozenset[str]:
@@ -122,10 +181,12 @@ def _encode_column(values: list[Any]) -> list[str]:
                 return ["\x00" if v is None else v for v in values] if NoneType in kinds \
                     else list(values)
         elif kinds <= {float, NoneType}:
-            if sum(present) - sum(present) == 0.0:  # every value finite (else nan/inf)
-                return ["\x00" if v is None else repr(v) for v in values]
+            # every value finite (else nan/inf) and within 2**53 (else full digits)
+            if (not present or sum(present) - sum(present) == 0.0
+                    and -EXACT_FLOAT_INT <= min(present) and max(present) <= EXACT_FLOAT_INT):
+                return ["\x00" if v is None else repr(v + 0.0) for v in values]
         elif kinds <= {int, NoneType}:
-            if not present or -(2**53) <= min(present) and max(present) <= 2**53:
+            if not present or -EXACT_FLOAT_INT <= min(present) and max(present) <= EXACT_FLOAT_INT:
                 return ["\x00" if v is None else repr(float(v)) for v in values]
         elif kinds == {NoneType}:
             return ["\x00"] * len(values)
@@ -137,7 +198,7 @@ _BULK_KINDS = frozenset({str, float, int, NoneType})
 
 
 def _needs_escape(text: str) -> bool:
-    return "\\" in text or "\x1f" in text or "\n" in text
+    return "\\" in text or "\x1f" in text or "\n" in text or "\x00" in text
 
 
 def encode_rows(rows: Sequence[Mapping[str, Any]],
@@ -147,11 +208,49 @@ def encode_rows(rows: Sequence[Mapping[str, Any]],
     if not rows:
         return []
     keys = rows[0].keys()
-    if optional.intersection(keys) or any(r.keys() != keys for r in rows):
+    optional = optional.intersection(keys)
+    if optional or any(r.keys() != keys for r in rows):  # the plain path, row by row
         return [encode_row(r, excluded, optional) for r in rows]
-    columns = [_encode_column([r[c] for r in rows]) for c in sorted(keys) if c not in excluded]
+    names = [c for c in sorted(keys) if c not in excluded]
+    return _join_columns(names, lambda c: [r[c] for r in rows])
+
+
+
+
+def _join_columns(names: list[str], column: Callable[[str], list[Any]]) -> list[bytes]:
+    """Encode the named columns and join them into row encodings (bulk :func:`encode_row`)."""
+    encoded = []
+    for name in names:
+        try:
+            encoded.append(_encode_column(column(name)))
+        except InputError as exc:
+            raise InputError(str(exc), field=name) from None
     sep = "\x1f"
-    return [sep.join(parts).encode("utf-8") for parts in zip(*columns, strict=True)]
+    try:
+        return [sep.join(parts).encode("utf-8") for parts in zip(*encoded, strict=True)]
+    except UnicodeEncodeError:
+        for name, values in zip(names, encoded, strict=True):
+            for value in values:
+                _refuse_bad_unicode(value, name)
+        raise
+
+
+def _refuse_bad_unicode(text: str, field: str) -> None:
+    try:
+        _utf8(text)
+    except InputError as exc:
+        raise InputError(str(exc), field=field) from None
+
+
+def _naming_column(exc: InputError, row: Mapping[str, Any], excluded: frozenset[str]) -> InputError:
+    """``exc`` again, naming the first column of ``row`` that cannot be recorded."""
+    for name in sorted(row):
+        if name not in excluded:
+            try:
+                _utf8(_encode_value(row[name]))
+            except InputError as named:
+                return InputError(str(named), field=name)
+    return exc
 
 
 def digest_rows(tables: Mapping[str, Iterable[Mapping[str, Any]]]) -> str:
@@ -246,12 +345,14 @@ class Batch:
         data = {**columns, "ledger_seq": [self.seq] * n}
         excluded = EVIDENCE_TABLES[table]
         optional = _optional_of(table, data)
-        encoded = [_encode_column(list(data[c])) if c not in optional else
-                   [None if v is None else f"{c}={_encode_value(v)}" for v in data[c]]
-                   for c in sorted(data) if c not in excluded]
-        sep = "\x1f"
-        self._encoded[table].extend(sep.join(p for p in parts if p is not None).encode("utf-8")
-                                    for parts in zip(*encoded, strict=True))
+        encoded = _join_columns([c for c in sorted(data) if c not in excluded and c not in optional],
+                                lambda c: list(data[c]))
+        if optional:
+            cols = sorted(optional)
+            tails = [_optional_cells(dict(zip(cols, values, strict=True)), optional).encode("utf-8")
+                     for values in zip(*(data[c] for c in cols), strict=True)]
+            encoded = [head + tail for head, tail in zip(encoded, tails, strict=True)]
+        self._encoded[table].extend(encoded)
         keys = list(data)
         rows = [dict(zip(keys, values, strict=True)) for values in zip(*data.values(), strict=True)]
         added = self.store.insert(table, rows, on_conflict=on_conflict)  # type: ignore[arg-type]
@@ -332,6 +433,15 @@ def derived_state(store: Store, table: str, where: Mapping[str, Any] | None = No
             **_root_note(encoded)}
 
 
+def record_state(store: Store, *, actor: str, action: str, tables: Sequence[str],
+                 note: Mapping[str, Any] | None = None) -> LedgerEntry:
+    """Record the current state of whole tables (users, tokens, alerts) in one entry; call
+    it in the transaction of the write, after it. From then on ``verify`` fails if a row of
+    those tables is edited, added or removed behind the tool's back."""
+    return record(store, actor=actor, action=action,
+                  note={**(note or {}), "derived": [derived_state(store, t) for t in tables]})
+
+
 def _root_note(encoded: list[bytes]) -> dict[str, Any]:
     size, root = merkle.rows_root(encoded)
     return {"size": size, "root": root}
@@ -374,7 +484,12 @@ def verify(store: Store) -> VerifyResult:
     for table, excluded in EVIDENCE_TABLES.items():
         for row in store.select(table):
             seq = row.get("ledger_seq")
-            by_seq[seq][table].append(encode_row(row, excluded, OPTIONAL_COLUMNS.get(table, frozenset())))  # type: ignore[index]
+            try:
+                encoded = encode_row(row, excluded, OPTIONAL_COLUMNS.get(table, frozenset()))
+            except InputError as exc:  # a value put there behind the tool's back
+                raise LedgerError(f"a {table} row of entry {seq} holds a value the ledger "
+                                  f"never records ({exc})", seq=seq) from None
+            by_seq[seq][table].append(encoded)  # type: ignore[index]
             rows_checked += 1
     known = {e.seq for e in entries}
     stray = sorted(s for s in by_seq if s not in known)
@@ -406,7 +521,24 @@ def verify(store: Store) -> VerifyResult:
                 f"entry {entry.seq} ({entry.action}): {record_['table']} "
                 f"{canonical_json(record_['where'])} no longer matches what was recorded",
                 seq=entry.seq)
+    _check_coverage(store, [record_ for _, record_ in newest.values()])
     return VerifyResult(len(entries), rows_checked, len(newest))
+
+
+def _check_coverage(store: Store, records: list[dict[str, Any]]) -> None:
+    """Every row of a :data:`STATE_TABLES` table lies in some newest recorded state."""
+    covered: dict[str, int] = defaultdict(int)
+    wheres: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record_ in records:
+        covered[record_["table"]] += record_.get("size", 0)
+        wheres[record_["table"]].append(record_["where"])
+    for table in STATE_TABLES:
+        stray = store.count(table) - covered[table]
+        if stray > 0:
+            recorded = ", ".join(canonical_json(w) for w in wheres[table]) or "none"
+            raise LedgerError(
+                f"{stray} {table} row(s) lie outside every state the ledger recorded "
+                f"(recorded: {recorded}): written behind the ledger's back")
 
 
 def _digest_encoded(tables: Mapping[str, list[bytes]]) -> str:

@@ -1,8 +1,8 @@
 """Signed Merkle checkpoints over the ledger, and the whole-record check behind ``verify``.
 
-A checkpoint is the Merkle root (:mod:`ceasefire.merkle`) of ledger entries ``1..n``, one
+A checkpoint is the Merkle root (:mod:`ceasefire.record.merkle`) of ledger entries ``1..n``, one
 leaf per entry (the 32 bytes of its ``entry_hash``), signed with the deployment's active
-Ed25519 key (:mod:`ceasefire.keys`). The signed text is :func:`statement`, six lines::
+Ed25519 key (:mod:`ceasefire.record.keys`). The signed text is :func:`statement`, six lines::
 
     ceasefire checkpoint v1
     log: <log id = id of the first key>
@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ceasefire import keys, ledger, merkle
 from ceasefire.errors import InputError, LedgerError
+from ceasefire.record import keys, ledger, merkle
 from ceasefire.store.base import Store
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Tampering behind the tool's back (plain sqlite3 on a real workspace): every edit,
 deletion, insertion and reordering of rows or entries makes `ceasefire verify` fail with
-exit code 1 and name the first bad entry; extends tests/test_ledger.py.
+exit code 1 and name the first bad entry; extends tests/record/test_ledger.py.
 
 The workspace: sources (entry 1), two ingests, fusion, an agreement, assessment, an
 evidence upload and a review, then the signing key and a signed checkpoint, then one more
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import checkpoints, ledger
+from ceasefire.record import checkpoints, ledger
 from ceasefire.workspace import Workspace
-from tests.ledger_data import assessed_finding, flip_first_byte
+from tests.record.ledger_data import assessed_finding, flip_first_byte
 
 Tamper = Callable[[sqlite3.Connection, dict[str, int]], None]
 

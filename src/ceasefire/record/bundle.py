@@ -9,7 +9,7 @@ rows, ``derived`` for fused/assessed state). For every such entry: the entry its
 proof into a signed checkpoint. Then the checkpoint statement and signature, and the
 chain of public keys from the first (the log id) to the one that signed.
 
-Members (see :mod:`ceasefire.bundle_format` for the byte format)::
+Members (see :mod:`ceasefire.record.bundle_format` for the byte format)::
 
     manifest.json        format, finding id, log id, SHA-256 of every other member
     README.txt           what this is and how to check it by hand
@@ -21,7 +21,7 @@ Members (see :mod:`ceasefire.bundle_format` for the byte format)::
     keys/<key_id>.pem    each public key of the chain (for openssl)
     evidence/<sha256>    evidence files up to 10 MiB each, 100 MiB in all
 
-:mod:`ceasefire.bundle_check` verifies it with no workspace.
+:mod:`ceasefire.record.bundle_check` verifies it with no workspace.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ceasefire import checkpoints, keys, ledger, merkle
-from ceasefire.bundle_format import DERIVED, EVIDENCE, FORMAT, MANIFEST, dump_json, write_zip
 from ceasefire.errors import LedgerError, NotFound
 from ceasefire.fsutil import write_bytes_atomic
+from ceasefire.record import checkpoints, keys, ledger, merkle
+from ceasefire.record.bundle_format import DERIVED, EVIDENCE, FORMAT, MANIFEST, dump_json, write_zip
 from ceasefire.store import In, Like, Store
 from ceasefire.workspace import Workspace
 

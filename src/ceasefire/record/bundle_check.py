@@ -1,7 +1,7 @@
 """``ceasefire verify-bundle``: check an evidence bundle with no workspace at all.
 
 Every byte of the archive is accounted for: the archive must be exactly what
-:func:`ceasefire.bundle_format.write_zip` makes of its members, the manifest must list the
+:func:`ceasefire.record.bundle_format.write_zip` makes of its members, the manifest must list the
 SHA-256 of every other member, and every field of every member is either covered by a hash
 that chains up to the signed checkpoint or checked against one that is:
 
@@ -25,8 +25,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ceasefire import keys, ledger, merkle
-from ceasefire.bundle_format import (
+from ceasefire.errors import LedgerError
+from ceasefire.record import keys, ledger, merkle
+from ceasefire.record.bundle_format import (
     DERIVED,
     EVIDENCE,
     FORMAT,
@@ -36,8 +37,7 @@ from ceasefire.bundle_format import (
     read_zip,
     write_zip,
 )
-from ceasefire.errors import LedgerError
-from ceasefire.record import breakdown_reports
+from ceasefire.record.verify import breakdown_reports
 
 _STATEMENT = re.compile(r"ceasefire checkpoint v1\nlog: ([0-9a-f]{16})\nsize: ([1-9][0-9]*)\n"
                         r"root: ([0-9a-f]{64})\ntime: ([0-9TZ:.+-]+)\nkey: ([0-9a-f]{16})\n")

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.errors import LedgerError
+from ceasefire.record import ledger
 from ceasefire.workspace import Workspace
 
 

@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from ceasefire import ledger
 from ceasefire.core.evidence import SourceKind
-from ceasefire.errors import LedgerError
+from ceasefire.errors import InputError
+from ceasefire.record import ledger
 
 VALUES = ["", "a", "back\\slash", "unit\x1fsep", "line\nbreak", "Київ", None, 0, 1, -7, 2**40,
           0.1, 1e300, -0.0, 3.0, True, False, b"\x00\xff", SourceKind.NEWS]
@@ -28,7 +28,7 @@ def test_rows_of_different_shapes_fall_back_to_the_row_path() -> None:
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
 def test_non_finite_numbers_are_refused(bad: float) -> None:
-    with pytest.raises(LedgerError):
+    with pytest.raises(InputError):
         ledger.encode_rows([{"a": bad}])
 
 

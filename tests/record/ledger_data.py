@@ -1,6 +1,6 @@
 """A small real workspace for the ledger tests: sources, two ingests, fusion, an agreement,
 assessment, an uploaded evidence file and a review, ending with a finding whose incident
-has two reports (tests/test_bundle.py, tests/test_tamper.py)."""
+has two reports (tests/record/test_bundle.py, tests/record/test_tamper.py)."""
 
 from __future__ import annotations
 

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire import bundle_format, keys, record
-from ceasefire.bundle import write_bundle
-from ceasefire.bundle_check import check_bundle
-from ceasefire.bundle_format import dump_json, read_zip, write_zip
 from ceasefire.errors import CeasefireError, InputError, LedgerError, NotFound
+from ceasefire.record import bundle_format, keys
+from ceasefire.record import verify as record
+from ceasefire.record.bundle import write_bundle
+from ceasefire.record.bundle_check import check_bundle
+from ceasefire.record.bundle_format import dump_json, read_zip, write_zip
 from ceasefire.services import findings
 from ceasefire.workspace import Workspace
-from tests.ledger_data import assessed_finding as _finding
+from tests.record.ledger_data import assessed_finding as _finding
 
 
 @pytest.fixture(scope="module")

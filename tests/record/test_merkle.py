@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ceasefire import merkle
+from ceasefire.record import merkle
 
 
 def _rfc_root(leaves: list[bytes]) -> bytes:

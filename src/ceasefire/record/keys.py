@@ -34,8 +34,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from ceasefire import ledger
 from ceasefire.errors import InputError, LedgerError
+from ceasefire.record import ledger
 from ceasefire.store.base import Store
 
 if TYPE_CHECKING:
@@ -207,6 +207,7 @@ def init_key(ws: Workspace) -> str:
     row = {"key_id": kid, "public_key": public_hex(key), "created_at": now(),
            "previous_key": None, "statement": None, "signature": None}
     _introduce(ws, key, kid, "keys.init", row, {"key_id": kid})
+    ws.pin_log_id(kid)
     return kid
 
 
@@ -215,7 +216,7 @@ def _introduce(ws: Workspace, key: Ed25519PrivateKey, kid: str, action: str,
     """Record a new key and, in the same transaction, its first checkpoint (covering its
     own entry): every key of the chain has signed at least once, so removing all
     checkpoints is seen by ``verify``."""
-    from ceasefire import checkpoints
+    from ceasefire.record import checkpoints
 
     with ws.store.transaction():
         ledger.record(ws.store, actor=ws.actor, action=action, rows={TABLE: [row]}, note=note)
@@ -228,7 +229,7 @@ def rotate(ws: Workspace) -> tuple[str, str]:
     The old key first signs a checkpoint of the ledger as it stands, then the rotation
     statement; its private file is removed only after the new key is recorded.
     """
-    from ceasefire import checkpoints
+    from ceasefire.record import checkpoints
 
     current = active(ws.store)
     if current is None:
@@ -253,6 +254,50 @@ def rotate(ws: Workspace) -> tuple[str, str]:
     _introduce(ws, new_key, new_id, "keys.rotate", row, {"old": old_id, "new": new_id})
     (keys_dir(ws) / f"{old_id}.key").unlink(missing_ok=True)
     return old_id, new_id
+
+
+# -- what lies outside the database -------------------------------------------------------
+def verify_pins(ws: Workspace, log_id: str | None = None) -> int:
+    """Check the database's signing keys against what an attacker with write access to the
+    database alone cannot change: the log id pinned in ``ceasefire.toml`` (and ``log_id``,
+    given by an outside verifier), and the key files in ``keys/``. Returns the number of
+    key files checked; raises :class:`LedgerError` naming the mismatch."""
+    try:
+        known = chain(ws.store)
+    except LedgerError:
+        return 0  # a broken chain of keys is named by verify_checkpoints
+    db_log = known.log_id if known else None
+    for pinned, where in ((log_id, "--log-id"), (ws.settings.workspace.log_id, "ceasefire.toml")):
+        if pinned and db_log != pinned:
+            found = (" has no signing keys: they were stripped" if db_log is None else
+                     f"'s log is {db_log}: the signing keys were replaced")
+            raise LedgerError(f"{where} pins log {pinned}, but the database{found}")
+    files = sorted(p for p in keys_dir(ws).glob("*") if p.suffix in (".key", ".pub"))
+    for path in files:
+        kid = path.stem
+        public = known.keys.get(kid) if known else None
+        if public is None:
+            raise LedgerError(f"{path} is in the workspace, but key {kid} is not among the "
+                              "database's signing keys: keys were stripped or replaced")
+        if _file_public_hex(path) != public:
+            raise LedgerError(f"{path} does not hold the public key the database records "
+                              f"for key {kid}")
+    return len(files)
+
+
+def _file_public_hex(path: Path) -> str | None:
+    data = path.read_bytes()
+    try:
+        if path.suffix == ".key":
+            key: Any = serialization.load_pem_private_key(data, password=None)
+            key = key.public_key()
+        else:
+            key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(key, Ed25519PublicKey):
+        return None
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
 def list_keys(store: Store) -> list[dict[str, Any]]:

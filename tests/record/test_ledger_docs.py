@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.bundle import write_bundle
-from ceasefire.bundle_format import read_zip
+from ceasefire.record.bundle import write_bundle
+from ceasefire.record.bundle_format import read_zip
 from ceasefire.workspace import Workspace
 from tests.conftest import REPO_ROOT
-from tests.ledger_data import assessed_finding
+from tests.record.ledger_data import assessed_finding
 
 DOC = REPO_ROOT / "docs" / "ledger.md"
 

@@ -5,7 +5,7 @@ Two trees use this module:
 * the **ledger tree**: one leaf per ledger entry (the 32 bytes of its ``entry_hash``), in
   ``seq`` order. A signed checkpoint signs the root of its first ``n`` leaves.
 * **row trees**: one leaf per stored row (its canonical encoding, see
-  :func:`ceasefire.ledger.encode_row`), leaves in sorted byte order. A ledger entry's note
+  :func:`ceasefire.record.ledger.encode_row`), leaves in sorted byte order. A ledger entry's note
   records the root of the rows it wrote (``merkle``) or of a derived table (``derived``),
   so one row can be proven part of an entry without showing the others.
 
