@@ -21,7 +21,7 @@ from ceasefire.web.app import create_app
 from ceasefire.web.query import Filters, Page
 from ceasefire.web.views import blur
 from ceasefire.workspace import Workspace
-from tests.security.web_world import client, world  # noqa: F401 - fixtures
+from tests.security.web_world import client_fixture, world_fixture  # noqa: F401
 from tests.web.conftest import World, add_finding, report
 
 WORLD_BBOX = "-180,-90,180,90"

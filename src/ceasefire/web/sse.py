@@ -10,7 +10,10 @@ as the buffer reaches); the same pass runs :func:`ceasefire.web.alerts.scan`, wh
 webhooks go out on a delivery thread so a slow receiver never stalls the watcher.
 
 ``GET /api/v1/events`` streams ``event: incident`` / ``event: finding`` with the item as
-JSON ``data`` in the caller's view; the public gets findings only once published.
+JSON ``data`` in the caller's view; the public gets findings only once published. A
+stream opened with a token checks it before each batch and every :data:`REAUTH_S` seconds:
+once the token is revoked (or its user's role changes), the stream sends ``event: end`` and
+closes.
 """
 
 # ruff: noqa: B008 - Depends()/gate()/File() as parameter defaults is FastAPI's idiom
@@ -31,14 +34,15 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire import ledger
 from ceasefire.web import alerts
-from ceasefire.web.auth import gate, workspace_of
-from ceasefire.web.users import Principal
+from ceasefire.web.auth import bearer_token, gate, workspace_of
+from ceasefire.web.users import Principal, TokenCache
 from ceasefire.web.views import finding_views, incident_views, visible_finding_ids
 from ceasefire.workspace import Workspace
 
 log = logging.getLogger("ceasefire.web")
 BUFFER = 10_000
 KEEPALIVE_S = 15.0
+REAUTH_S = 1.0  # how often an idle stream checks that its token still stands
 
 
 class Watcher:
@@ -159,17 +163,32 @@ async def events_stream(request: Request, last_event_id: str | None = Header(
     except ValueError:
         cursor = watcher.seq
 
+    token = bearer_token(request.headers) or request.query_params.get("access_token")
+    cache: TokenCache = request.app.state.token_cache
+
+    async def still_valid() -> bool:
+        """Whether the token still names the same user and role (revoked: it does not)."""
+        if not token:
+            return True
+        return await asyncio.to_thread(cache.authenticate, ws.store, token) == principal
+
     async def stream() -> AsyncIterator[bytes]:
         nonlocal cursor
         sent = 0
         idle = 0.0
         loop = asyncio.get_running_loop()
         deadline = None if timeout_s is None else loop.time() + timeout_s
+        checked = loop.time()
         yield b": ceasefire events\nretry: 3000\n\n"
         while not await request.is_disconnected():
             if deadline is not None and loop.time() >= deadline:
                 return
             batch = watcher.since(cursor)
+            if (batch or loop.time() - checked >= REAUTH_S) and not await still_valid():
+                # a revoked token ends its streams: nothing more goes out under it
+                yield b'event: end\ndata: {"reason": "token revoked"}\n\n'
+                return
+            checked = loop.time()
             if batch:
                 cursor = batch[-1][0]
                 for seq, kind, view in await asyncio.to_thread(_payloads, ws, principal, batch):

@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.services import findings as findings_service
+from ceasefire.store.base import Store
 from ceasefire.store.conditions import In
 from ceasefire.web.auth import gate, workspace_of
-from ceasefire.store.base import Store
 from ceasefire.web.query import Filters, Page, parse_page
 from ceasefire.web.routes import listing
 from ceasefire.web.routes.incidents import shown_in_bbox

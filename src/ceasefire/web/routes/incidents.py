@@ -75,7 +75,7 @@ def _public_bbox_page(ws: Workspace, flt: Filters, page: Page, where: dict[str, 
                                              confidence="confidence")))
     bbox = flt.bbox
     assert bbox is not None
-    inside = sorted((_key(r) for r in candidates if shown_in_bbox(r, bbox, set())))
+    inside = sorted(_key(r) for r in candidates if shown_in_bbox(r, bbox, set()))
     shown = sorted((r for r in candidates if shown_in_bbox(r, bbox, sensitive)), key=_key)
     low = max(0, page.offset - len(shown))
     window = list(store.select("incidents", where, order_by=ORDER,
