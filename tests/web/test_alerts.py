@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ceasefire.web import alerts
+from ceasefire.web.users import get_user
 from tests.web.conftest import World, add_finding
 
 
@@ -135,5 +136,5 @@ def test_polygon_filter(world: World) -> None:
     alert = alerts.create_alert(world.ws.store, "ana", "poly",
                                 {"polygon": square, "kinds": ["incident"]}, None)
     row = alerts.get_alert(world.ws.store, alert["alert_id"])
-    assert [i for _, i, _ in alerts.matching(world.ws.store, row)] == [
+    assert [i for _, i, _ in alerts.matching(world.ws.store, row, get_user(world.ws.store, "ana"))] == [
         world.ids["sensitive_incident"]]

@@ -35,8 +35,15 @@ from shapely.geometry import shape
 from ceasefire.errors import InputError, NotFound
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import Between, Ge, In
-from ceasefire.web.users import get_user
-from ceasefire.web.views import finding_views, incident_views
+from ceasefire.web.users import Principal, get_user
+from ceasefire.web.views import (
+    BLUR_DEG,
+    blur,
+    finding_views,
+    incident_views,
+    sensitive_incidents,
+    visible_finding_ids,
+)
 from ceasefire.workspace import Workspace
 
 MAX_ATTEMPTS = 5
@@ -84,7 +91,7 @@ def create_alert(store: Store, owner: str, name: str, flt: dict[str, Any],
              "created_at": _now(), "active": 1}
     with store.transaction():
         store.insert("alerts", [alert])
-        for kind, item_id, _ in matching(store, alert):
+        for kind, item_id, _ in matching(store, alert, get_user(store, owner)):
             store.insert("alert_matches", [{"alert_id": alert["alert_id"], "kind": kind,
                                             "item_id": item_id, "matched_at": alert["created_at"],
                                             "payload": "{}", "notified": 0}])
@@ -106,8 +113,11 @@ def get_alert(store: Store, alert_id: str) -> dict[str, Any]:
     raise NotFound(f"no alert {alert_id!r}")
 
 
-def matching(store: Store, alert: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(kind, item_id, row)`` for every stored incident/finding the alert's filter matches."""
+def matching(store: Store, alert: dict[str, Any], owner: Principal,
+             ) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(kind, item_id, row)`` for every stored incident/finding the alert's filter matches,
+    among those its ``owner`` may see, placed where the owner sees them (a public view
+    blurs sensitive places): an alert never tells its owner more than the API would."""
     flt = json.loads(alert["filter"])
     polygon = shape(flt["polygon"]) if flt.get("polygon") else None
     bbox = flt.get("bbox")
@@ -115,14 +125,25 @@ def matching(store: Store, alert: dict[str, Any]) -> list[tuple[str, str, dict[s
         pb = polygon.bounds
         bbox = [max(bbox[0], pb[0]), max(bbox[1], pb[1]), min(bbox[2], pb[2]),
                 min(bbox[3], pb[3])] if bbox else list(pb)
+    # a public owner sees sensitive incidents at their blurred cell centre: widen the SQL box
+    # by a cell, then test the places it is shown
+    sensitive = sensitive_incidents(store) if owner.is_public else set()
+    pad = BLUR_DEG if sensitive else 0.0
     where: dict[str, Any] = {}
     if bbox:
-        where["lon"] = Between(bbox[0], bbox[2])
-        where["lat"] = Between(bbox[1], bbox[3])
+        where["lon"] = Between(bbox[0] - pad, bbox[2] + pad)
+        where["lat"] = Between(bbox[1] - pad, bbox[3] + pad)
     if flt.get("categories"):
         where["category"] = In(flt["categories"])
     spatial = bool(where)
     incidents = {r["incident_id"]: r for r in store.select("incidents", where or None)}
+    if sensitive:
+        for iid in sensitive & incidents.keys():
+            lat, lon = blur(incidents[iid]["lat"], incidents[iid]["lon"])
+            incidents[iid] = {**incidents[iid], "lat": lat, "lon": lon}
+        if bbox:
+            incidents = {k: r for k, r in incidents.items()
+                         if bbox[1] <= r["lat"] <= bbox[3] and bbox[0] <= r["lon"] <= bbox[2]}
     if polygon is not None:
         shapely.prepare(polygon)
         incidents = {k: r for k, r in incidents.items()
@@ -144,9 +165,12 @@ def matching(store: Store, alert: dict[str, Any]) -> list[tuple[str, str, dict[s
             fwhere["probability"] = Ge(minimum)
         if flt.get("provisions"):
             fwhere["provision_id"] = In(flt["provisions"])
+        visible = visible_finding_ids(store, owner)
         for row in store.select("findings", fwhere or None):
             if spatial and row.get("incident_id") not in incidents:
                 continue
+            if visible is not None and row["finding_id"] not in visible:
+                continue  # unpublished, and not about the owner's party
             out.append(("finding", row["finding_id"], row))
     return out
 
@@ -160,12 +184,15 @@ def scan(ws: Workspace, deliver: Callable[[dict[str, Any], dict[str, Any]], None
     store = ws.store
     new: list[dict[str, Any]] = []
     for alert in list(store.select("alerts", {"active": 1})):
+        try:
+            owner = get_user(store, alert["owner"])
+        except NotFound:  # its owner was removed: nobody to tell
+            continue
         known = {(r["kind"], r["item_id"]) for r in store.select(
             "alert_matches", {"alert_id": alert["alert_id"]}, columns=["kind", "item_id"])}
-        fresh = [(k, i, r) for k, i, r in matching(store, alert) if (k, i) not in known]
+        fresh = [(k, i, r) for k, i, r in matching(store, alert, owner) if (k, i) not in known]
         if not fresh:
             continue
-        owner = get_user(store, alert["owner"])
         inc = incident_views(store, [r for k, _, r in fresh if k == "incident"], owner)
         fnd = finding_views(store, [r for k, _, r in fresh if k == "finding"], owner)
         views = iter(inc + fnd)
@@ -230,6 +257,14 @@ def atom_feed(store: Store, alert: dict[str, Any], self_url: str, limit: int = 1
     rows: Sequence[dict[str, Any]] = list(store.select(
         "alert_matches", {"alert_id": alert["alert_id"], "notified": 1},
         order_by=["-matched_at", "kind", "item_id"], limit=limit))
+    # what the owner may see now: matches recorded before issue 18's fix carried findings
+    # the owner could not read, and a user's role can change after a match
+    try:
+        visible = visible_finding_ids(store, get_user(store, alert["owner"]))
+    except NotFound:
+        visible = set()
+    rows = [r for r in rows if r["kind"] != "finding" or visible is None
+            or r["item_id"] in visible]
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         el = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
