@@ -11,8 +11,9 @@ recorded silently (``notified = 0``): an alert reports what is *new*.
 Webhooks: ``POST`` of a JSON body signed with HMAC-SHA256 under the alert's secret, sent
 in ``X-Ceasefire-Signature: sha256=<hex>`` (the receiver recomputes it over the raw body).
 A delivery that fails (connection error or non-2xx) is retried with exponential backoff
-(``BACKOFF_S * 2**k``) up to ``MAX_ATTEMPTS``; every attempt is a row in
-``alert_deliveries``. No web framework imports: the server's watcher thread and tests call
+(``BACKOFF_S * 2**k``) up to ``MAX_ATTEMPTS``, per alert (:mod:`ceasefire.web.webhooks`);
+every attempt is a row in ``alert_deliveries``. Internal targets are refused unless the
+admin allows them (``[web] allow_private_webhooks``). No web framework imports: the server's watcher thread and tests call
 this directly.
 """
 
@@ -32,6 +33,7 @@ import httpx
 import shapely
 from shapely.geometry import shape
 
+from ceasefire import ledger
 from ceasefire.errors import InputError, NotFound
 from ceasefire.store.base import Store
 from ceasefire.store.conditions import Between, Ge, In
@@ -44,10 +46,9 @@ from ceasefire.web.views import (
     sensitive_incidents,
     visible_finding_ids,
 )
+from ceasefire.web.webhooks import BACKOFF_S, MAX_ATTEMPTS, check_target
 from ceasefire.workspace import Workspace
 
-MAX_ATTEMPTS = 5
-BACKOFF_S = 0.5
 TIMEOUT_S = 5.0
 KINDS = ("incident", "finding")
 SIGNATURE_HEADER = "X-Ceasefire-Signature"
@@ -81,10 +82,14 @@ def check_filter(flt: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_alert(store: Store, owner: str, name: str, flt: dict[str, Any],
-                 webhook_url: str | None) -> dict[str, Any]:
-    """Save an alert; return it with its webhook secret (shown only here)."""
-    if webhook_url is not None and not webhook_url.startswith(("http://", "https://")):
-        raise InputError("webhook_url must be an http(s) URL", field="webhook_url")
+                 webhook_url: str | None, *, allow_private: bool = False) -> dict[str, Any]:
+    """Save an alert; return it with its webhook secret (shown only here).
+
+    ``allow_private``: the admin setting ``[web] allow_private_webhooks`` (internal webhook
+    targets are refused without it: :func:`ceasefire.web.webhooks.check_target`).
+    """
+    if webhook_url is not None:
+        check_target(webhook_url, allow_private=allow_private)
     alert = {"alert_id": "al_" + secrets.token_hex(8), "name": name, "owner": owner,
              "filter": json.dumps(check_filter(flt), sort_keys=True),
              "webhook_url": webhook_url, "secret": secrets.token_hex(32),
@@ -210,38 +215,73 @@ def scan(ws: Workspace, deliver: Callable[[dict[str, Any], dict[str, Any]], None
         new.extend(rows)
         if alert["webhook_url"]:
             for row in rows:
-                (deliver or (lambda a, m: send_webhook(store, a, m)))(alert, row)
+                (deliver or (lambda a, m: send_webhook(
+                    store, a, m, allow_private=ws.settings.web.allow_private_webhooks)))(
+                    alert, row)
     return new
 
 
 def send_webhook(store: Store, alert: dict[str, Any], match: dict[str, Any], *,
                  attempts: int = MAX_ATTEMPTS, backoff_s: float = BACKOFF_S,
-                 sleep: Callable[[float], object] = time.sleep) -> bool:
-    """POST one match, signed, retrying with exponential backoff; log every attempt."""
-    body = match["payload"].encode("utf-8")
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(alert["secret"], body),
-               "X-Ceasefire-Event": match["kind"], "User-Agent": "ceasefire-alerts"}
+                 sleep: Callable[[float], object] = time.sleep,
+                 allow_private: bool = False) -> bool:
+    """POST one match, signed, retrying with exponential backoff; log every attempt.
+
+    This waits in the caller's thread; the server delivers through
+    :class:`~ceasefire.web.webhooks.Deliveries` instead, which waits per alert.
+    """
     for attempt in range(1, attempts + 1):
-        status: int | None = None
-        error: str | None = None
-        try:
-            with httpx.Client(timeout=TIMEOUT_S) as client:
-                status = client.post(alert["webhook_url"], content=body,
-                                     headers=headers).status_code
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        ok = status is not None and 200 <= status < 300
-        if not ok and error is None:
-            error = f"HTTP {status}"
-        store.insert("alert_deliveries", [{
-            "alert_id": alert["alert_id"], "kind": match["kind"], "item_id": match["item_id"],
-            "attempt": attempt, "at": _now(), "url": alert["webhook_url"],
-            "status_code": status, "ok": int(ok), "error": error}])
-        if ok:
+        if deliver_once(store, alert, match, attempt, allow_private=allow_private):
             return True
         if attempt < attempts:
             sleep(backoff_s * 2 ** (attempt - 1))
     return False
+
+
+def deliver_once(store: Store, alert: dict[str, Any], match: dict[str, Any], attempt: int, *,
+                 allow_private: bool = False) -> bool:
+    """One signed POST of a match to the alert's webhook, logged in ``alert_deliveries``.
+
+    The target is checked again first (the setting or the name's address may have changed
+    since the alert was saved); a refused target is logged as a failed attempt, with no
+    request made. Redirects are not followed.
+    """
+    body = match["payload"].encode("utf-8")
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(alert["secret"], body),
+               "X-Ceasefire-Event": match["kind"], "User-Agent": "ceasefire-alerts"}
+    status: int | None = None
+    error: str | None = None
+    try:
+        check_target(alert["webhook_url"], allow_private=allow_private)
+        with httpx.Client(timeout=TIMEOUT_S, follow_redirects=False) as client:
+            status = client.post(alert["webhook_url"], content=body,
+                                 headers=headers).status_code
+    except InputError as exc:
+        error = f"refused: {exc.problems[0].message}"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    ok = status is not None and 200 <= status < 300
+    if not ok and error is None:
+        error = f"HTTP {status}"
+    store.insert("alert_deliveries", [{
+        "alert_id": alert["alert_id"], "kind": match["kind"], "item_id": match["item_id"],
+        "attempt": attempt, "at": _now(), "url": alert["webhook_url"],
+        "status_code": status, "ok": int(ok), "error": error}])
+    return ok
+
+
+def exists(store: Store, alert_id: str) -> bool:
+    return store.count("alerts", {"alert_id": alert_id}) > 0
+
+
+def delete_alert(store: Store, alert_id: str, actor: str) -> None:
+    """Delete an alert with its matches and delivery log; the ledger notes who and which."""
+    alert = get_alert(store, alert_id)
+    with store.transaction():
+        for table in ("alert_deliveries", "alert_matches", "alerts"):
+            store.delete(table, {"alert_id": alert_id})
+        ledger.record(store, actor=actor, action="alerts.delete", note={
+            "alert_id": alert_id, "name": alert["name"], "owner": alert["owner"]})
 
 
 def deliveries(store: Store, alert_id: str) -> list[dict[str, Any]]:

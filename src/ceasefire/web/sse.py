@@ -7,7 +7,9 @@ when the head moved does it compare the stored incident and finding ids with tho
 seen. Each new id becomes an event in a bounded ring buffer with a rising sequence number
 (the SSE ``id``; a client reconnecting with ``Last-Event-ID`` gets what it missed, as far
 as the buffer reaches); the same pass runs :func:`ceasefire.web.alerts.scan`, whose
-webhooks go out on a delivery thread so a slow receiver never stalls the watcher.
+webhooks go out through :class:`~ceasefire.web.webhooks.Deliveries` (a queue per alert,
+backoff per alert) so a slow or failing receiver stalls neither the watcher nor the other
+alerts.
 
 ``GET /api/v1/events`` streams ``event: incident`` / ``event: finding`` with the item as
 JSON ``data`` in the caller's view; the public gets findings only once published. A
@@ -23,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import queue
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
@@ -37,6 +38,7 @@ from ceasefire.web import alerts
 from ceasefire.web.auth import bearer_token, gate, workspace_of
 from ceasefire.web.users import Principal, TokenCache
 from ceasefire.web.views import finding_views, incident_views, visible_finding_ids
+from ceasefire.web.webhooks import Deliveries
 from ceasefire.workspace import Workspace
 
 log = logging.getLogger("ceasefire.web")
@@ -57,24 +59,27 @@ class Watcher:
         self._head: int | None = -1
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._deliveries: queue.Queue[tuple[dict[str, Any], dict[str, Any]] | None] = \
-            queue.Queue()
+        self.deliveries = Deliveries(
+            lambda alert, match, attempt: alerts.deliver_once(
+                ws.store, alert, match, attempt,
+                allow_private=ws.settings.web.allow_private_webhooks),
+            lambda alert_id: alerts.exists(ws.store, alert_id))
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self) -> None:
         self.check(initial=True)
-        for target, name in ((self._run, "ceasefire-watch"), (self._send, "ceasefire-hooks")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self.deliveries.start()
+        thread = threading.Thread(target=self._run, name="ceasefire-watch", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._deliveries.put(None)
         for thread in self._threads:
             thread.join(timeout=10)
+        self.deliveries.stop()
 
     def poke(self) -> None:
         """Check now (after a write the server made itself)."""
@@ -90,16 +95,6 @@ class Watcher:
                 self.check()
             except Exception:  # keep watching: one bad pass must not end the stream
                 log.exception("watcher pass failed")
-
-    def _send(self) -> None:
-        while True:
-            job = self._deliveries.get()
-            if job is None:
-                return
-            try:
-                alerts.send_webhook(self.ws.store, *job, sleep=self._stop.wait)
-            except Exception:
-                log.exception("webhook delivery failed")
 
     def check(self, *, initial: bool = False) -> None:
         """One pass: new ids become events (not on the initial pass) and alerts are scanned."""
@@ -118,7 +113,7 @@ class Watcher:
                         self.seq += 1
                         self.events.append((self.seq, kind, item_id))
                 self._seen[kind] = ids
-            alerts.scan(self.ws, deliver=lambda a, m: self._deliveries.put((a, m)))
+            alerts.scan(self.ws, deliver=self.deliveries.put)
 
     def since(self, seq: int) -> list[tuple[int, str, str]]:
         return [e for e in list(self.events) if e[0] > seq]
