@@ -118,7 +118,8 @@ def peak_kib(pid: int) -> int:
     return 0
 
 
-def run(n: int, readers: int, reports: int, sensitive: int, published: int) -> None:
+def run(n: int, readers: int, reports: int, sensitive: int, published: int,
+        box: str = WORLD) -> None:
     import httpx
 
     tmp = Path(tempfile.mkdtemp())
@@ -157,7 +158,7 @@ def run(n: int, readers: int, reports: int, sensitive: int, published: int) -> N
                     path = ("/api/v1/findings", "/api/v1/incidents")[k % 2]
                     k += 1
                     t = time.perf_counter()
-                    r = client.get(url + path, params={"bbox": WORLD})
+                    r = client.get(url + path, params={"bbox": box})
                     read_ms.append((time.perf_counter() - t) * 1000)
                     read_status.append(r.status_code)
 
@@ -206,6 +207,7 @@ def run(n: int, readers: int, reports: int, sensitive: int, published: int) -> N
     print(json.dumps({"statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
                       "read_statuses": {str(s): read_status.count(s)
                                         for s in sorted(set(read_status))}}))
+    print(f"readers' bbox: {box}")
     print("| incidents | readers | reports | 201 | 503 | submit p50 ms | submit p99 ms | "
           "seconds | world reads | read p50 ms | read p99 ms | probe p50 ms | probe p99 ms | "
           "server peak MiB |")
@@ -223,8 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=400)
     parser.add_argument("--sensitive", type=int, default=20)
     parser.add_argument("--published", type=int, default=50)
+    parser.add_argument("--world", default=WORLD,
+                        help="the readers' bbox (default the whole world; -179,-89,179,89 "
+                             "is a box that is not short-cut to 'no bbox')")
     args = parser.parse_args(argv)
-    run(args.incidents, args.readers, args.reports, args.sensitive, args.published)
+    run(args.incidents, args.readers, args.reports, args.sensitive, args.published,
+        args.world)
     return 0
 
 
