@@ -47,6 +47,19 @@ class WorkspaceSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The ``[web]`` table: settings of ``ceasefire serve`` (see docs/security.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_private_webhooks: bool = Field(
+        default=False,
+        description="Let alert webhooks reach loopback, link-local, private and other "
+        "internal addresses. Off: such targets are refused when an alert is saved and "
+        "before each delivery, so the server cannot be used to probe its own network.",
+    )
+
+
 class ScoringSettings(BaseModel):
     """The ``[scoring]`` table: overrides of the scoring profile (see docs/scoring.md).
 
@@ -63,6 +76,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     scoring: dict[str, Any] = Field(default_factory=dict)
     engine: dict[str, Any] = Field(
         default_factory=dict,

@@ -103,7 +103,7 @@ def test_pinning_the_log_id_keeps_the_rest_of_ceasefire_toml(cli, tmp_path: Path
     ws = tmp_path / "ws"
     assert cli("init", "--no-key", ws).exit_code == 0
     toml = ws / "ceasefire.toml"
-    toml.write_text(toml.read_text() + "\n# the mission's own note\n[web]\nbanner = \"test\"\n")
+    toml.write_text(toml.read_text() + "\n# the mission's own note\n[mission]\nbanner = \"test\"\n")
     assert cli("keys", "init", "-w", ws).exit_code == 0
     text = toml.read_text()
     assert "# the mission's own note" in text and 'banner = "test"' in text

@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ceasefire.web import alerts
+from ceasefire.web.users import get_user
 from tests.web.conftest import World, add_finding
 
 
@@ -60,6 +61,7 @@ def receiver() -> Iterator[Receiver]:
 def test_matching_finding_triggers_signed_webhook_and_atom_entry(
         world: World, client: TestClient, receiver: Receiver) -> None:
     h = world.headers("analyst")
+    world.ws.settings.web.allow_private_webhooks = True  # the receiver is on loopback
     r = client.post("/api/v1/alerts", headers=h, json={
         "name": "RU fire near Donetsk", "webhook_url": receiver.url,
         "filter": {"bbox": [37.0, 47.5, 38.5, 48.5], "parties": ["RU"], "kinds": ["finding"],
@@ -101,12 +103,13 @@ def test_failed_deliveries_are_retried_with_backoff_and_logged(world: World) -> 
     rx = Receiver(fail=2)
     rx.thread.start()
     try:
-        alert = alerts.create_alert(world.ws.store, "ana", "any", {}, rx.url)
+        alert = alerts.create_alert(world.ws.store, "ana", "any", {}, rx.url,
+                                    allow_private=True)
         stored = alerts.get_alert(world.ws.store, alert["alert_id"])
         add_finding(world.ws, "f-new", None, "UA")
         waits: list[float] = []
         sent = alerts.scan(world.ws, deliver=lambda a, m: alerts.send_webhook(
-            world.ws.store, a, m, sleep=waits.append))
+            world.ws.store, a, m, sleep=waits.append, allow_private=True))
         assert [m["item_id"] for m in sent] == ["f-new"]
         log = alerts.deliveries(world.ws.store, stored["alert_id"])
         assert [(d["attempt"], d["ok"], d["status_code"]) for d in log] == [
@@ -120,10 +123,11 @@ def test_failed_deliveries_are_retried_with_backoff_and_logged(world: World) -> 
 
 def test_unreachable_webhook_gives_up_after_max_attempts(world: World) -> None:
     alert = alerts.create_alert(world.ws.store, "ana", "any", {"kinds": ["incident"]},
-                                "http://127.0.0.1:9/nothing")
+                                "http://127.0.0.1:9/nothing", allow_private=True)
     row = alerts.get_alert(world.ws.store, alert["alert_id"])
     match = {"kind": "incident", "item_id": "x", "payload": "{}"}
-    assert not alerts.send_webhook(world.ws.store, row, match, sleep=lambda s: None)
+    assert not alerts.send_webhook(world.ws.store, row, match, sleep=lambda s: None,
+                                   allow_private=True)
     log = alerts.deliveries(world.ws.store, alert["alert_id"])
     assert len(log) == alerts.MAX_ATTEMPTS and not any(d["ok"] for d in log)
     assert all(d["error"] for d in log)
@@ -135,5 +139,5 @@ def test_polygon_filter(world: World) -> None:
     alert = alerts.create_alert(world.ws.store, "ana", "poly",
                                 {"polygon": square, "kinds": ["incident"]}, None)
     row = alerts.get_alert(world.ws.store, alert["alert_id"])
-    assert [i for _, i, _ in alerts.matching(world.ws.store, row)] == [
+    assert [i for _, i, _ in alerts.matching(world.ws.store, row, get_user(world.ws.store, "ana"))] == [
         world.ids["sensitive_incident"]]

@@ -17,7 +17,12 @@ from ceasefire.errors import WorkspaceError
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--poll", "poll_s", default=2.0, show_default=True, type=click.FloatRange(0.1),
               help="Seconds between checks for incidents/findings written by other processes.")
-def serve(workspace: Path | None, host: str, port: int, poll_s: float) -> None:
+@click.option("--forwarded-allow-ips", default=None, metavar="ADDRESSES",
+              help="Reverse proxies (comma-separated addresses) whose X-Forwarded-For and "
+                   "X-Forwarded-Proto are believed. Unset: no proxy; those headers are "
+                   "ignored, so a client cannot pose as many to dodge the rate limit.")
+def serve(workspace: Path | None, host: str, port: int, poll_s: float,
+          forwarded_allow_ips: str | None) -> None:
     """Serve the workspace over HTTP: /api/v1, /ogc, /docs."""
     try:
         import uvicorn
@@ -30,7 +35,9 @@ def serve(workspace: Path | None, host: str, port: int, poll_s: float) -> None:
         app = create_app(ws, poll_s=poll_s)
         click.echo(f"serving {ws.root} on http://{host}:{port} (API docs: /docs, "
                    f"OGC API: /ogc)", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info",
+                    proxy_headers=forwarded_allow_ips is not None,
+                    forwarded_allow_ips=forwarded_allow_ips)
 
 
 def register(cli: click.Group) -> None:

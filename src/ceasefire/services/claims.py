@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,12 +81,31 @@ def _region(territory: NationalTerritory, name: str) -> Region | None:
 
 
 class WorkspaceMeasurer:
-    """Measures propositions on one workspace (a :class:`~ceasefire.core.claims.Measurer`)."""
+    """Measures propositions on one workspace (a :class:`~ceasefire.core.claims.Measurer`).
+
+    It reads incidents, findings and reports through :meth:`incidents`, :meth:`findings`
+    and :meth:`reports_where`, which see everything; the web API overrides them with the
+    caller's view (``ceasefire.web.claims``), so a claim can never measure what its asker
+    may not see.
+    """
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.territory = territory_service.national_territory()
         self.has_snapshots = bool(territory_service.sources(ws))
+
+    def incidents(self, t_from: float, t_to: float) -> list[dict[str, Any]]:
+        """The incidents overlapping ``[t_from, t_to]`` that measurements may use."""
+        return incidents_between(self.ws.store, t_from, t_to)
+
+    def findings(self, where: dict[str, Any] | None, columns: list[str],
+                 ) -> Iterable[dict[str, Any]]:
+        """The findings (``columns`` of them) that measurements may use."""
+        return self.ws.store.select("findings", where, columns=columns)
+
+    def reports_where(self) -> dict[str, Any]:
+        """Conditions narrowing the reports that coverage may count."""
+        return {}
 
     def _control(self, on: date) -> tuple[object | None, float, str]:
         """The control map for ``on`` and how stale it is, as the fraction of the front that
@@ -137,21 +157,21 @@ class WorkspaceMeasurer:
         if not truce:
             return None
         prefix = truce.replace("_", "-")
-        ids = sorted({r["agreement_id"] for r in self.ws.store.select(
-            "findings", columns=["agreement_id"]) if r["agreement_id"].startswith(prefix)})
+        ids = sorted({r["agreement_id"] for r in self.findings(None, ["agreement_id"])
+                      if r["agreement_id"].startswith(prefix)})
         return ids[0] if ids else None
 
     def violation_count(self, p: ViolationCount) -> CountMeasurement | None:
         t0, t1 = p.start.timestamp(), p.end.timestamp()
-        incidents = incidents_between(self.ws.store, t0, t1)
+        incidents = self.incidents(t0, t1)
         if not incidents and not self.ws.store.count("reports"):
             return CountMeasurement(None, note="no reports in this workspace")
         agreement = self._assessed_agreement(p.truce)
         if agreement is not None:
             ids = {i["incident_id"] for i in incidents}
-            counted = {r["incident_id"] for r in self.ws.store.select(
-                "findings", {"agreement_id": agreement, "attributed_party": p.accused,
-                             "verdict": In(list(COUNTED_VERDICTS))}, columns=["incident_id"])
+            counted = {r["incident_id"] for r in self.findings(
+                {"agreement_id": agreement, "attributed_party": p.accused,
+                 "verdict": In(list(COUNTED_VERDICTS))}, ["incident_id"])
                        if r["incident_id"] in ids}
             count, unit = len(counted), f"incidents with a finding against {agreement}"
         else:
@@ -162,14 +182,15 @@ class WorkspaceMeasurer:
             unit = "incidents attributed"
         days = max(1, int(np.ceil((t1 - t0) / 86400)))
         covered = {datetime.fromtimestamp(r["t_start"]).date() for r in self.ws.store.select(
-            "reports", {"t_start": Between(t0 - 86400, t1)}, columns=["t_start"])}
+            "reports", {**self.reports_where(), "t_start": Between(t0 - 86400, t1)},
+            columns=["t_start"])}
         coverage = min(1.0, len(covered) / days)
         return CountMeasurement(count, unit, coverage, comparable=False, caveat=COUNT_CAVEAT)
 
     def incident_at(self, p: IncidentAt) -> IncidentMeasurement | None:
         if p.lat is None or p.lon is None:
             return IncidentMeasurement(None, note="the claim gives no coordinates to search at")
-        incidents = incidents_between(self.ws.store, p.start.timestamp(), p.end.timestamp())
+        incidents = self.incidents(p.start.timestamp(), p.end.timestamp())
         if p.category:
             incidents = [i for i in incidents if i["category"] == p.category]
         coverage = self._watched(p)
@@ -197,12 +218,13 @@ class WorkspaceMeasurer:
             return 0.5
         pad = p.radius_km / 111.0
         seen = self.ws.store.count("reports", {
-            "source_id": In(watching), "t_start": Between(p.start.timestamp() - 86400,
+            **self.reports_where(), "source_id": In(watching), "t_start": Between(p.start.timestamp() - 86400,
                                                           p.end.timestamp()),
             "lat": Between(p.lat - pad, p.lat + pad)})
         return 1.0 if seen else 0.5
 
 
-def check_claims(ws: Workspace, claims: Sequence[Claim]) -> list[tuple[Claim, Verdict]]:
-    measurer = WorkspaceMeasurer(ws)
+def check_claims(ws: Workspace, claims: Sequence[Claim],
+                 measurer: WorkspaceMeasurer | None = None) -> list[tuple[Claim, Verdict]]:
+    measurer = measurer or WorkspaceMeasurer(ws)
     return [(claim, check_claim(claim, measurer)) for claim in claims]

@@ -3,6 +3,14 @@
 WAL gives several readers and one writer across processes; ``BEGIN IMMEDIATE`` takes the
 write lock up front so that two writers queue (``busy_timeout``) rather than fail midway.
 ``synchronous=FULL`` because a committed report is evidence: it must survive a crash.
+
+Reads outside a transaction go through a read-only connection of their own thread, never
+through the writing one. A read left open on the writing connection (a caller that is
+slow to consume a large ``select``) pins an old snapshot there, and the next
+``BEGIN IMMEDIATE`` on it fails at once with "database is locked" once another process
+has committed meanwhile (SQLite cannot upgrade a stale snapshot to a write, and
+``busy_timeout`` does not retry that). Reads inside this thread's own transaction stay on
+the writing connection, so a transaction sees its own writes.
 """
 
 from __future__ import annotations
@@ -10,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +29,7 @@ from ceasefire.store.conditions import Where
 from ceasefire.store.migrations import latest_version, migrations_for
 from ceasefire.store.sql import compile_order, compile_page, compile_where, ident, row_values
 
+_NO_LOCK = nullcontext()
 _CONFLICT_VERB = {"error": "INSERT", "ignore": "INSERT OR IGNORE", "replace": "INSERT OR REPLACE"}
 
 
@@ -45,6 +54,11 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
         self._lock = threading.RLock()
         self._depth = 0
+        self._writer_thread: int | None = None  # the thread whose transaction is open
+        self._local = threading.local()
+        # every thread's read connection, closed when the thread is gone (server thread
+        # pools retire idle threads) or the store is closed
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._migrate()
 
     # -- schema ---------------------------------------------------------------------------
@@ -80,16 +94,19 @@ class SQLiteStore:
             outermost = self._depth == 0
             if outermost:
                 self._execute("BEGIN IMMEDIATE")
+                self._writer_thread = threading.get_ident()
             self._depth += 1
             try:
                 yield
             except BaseException:
                 self._depth -= 1
                 if outermost:
+                    self._writer_thread = None
                     self._conn.execute("ROLLBACK")
                 raise
             self._depth -= 1
             if outermost:
+                self._writer_thread = None
                 self._execute("COMMIT")
 
     # -- rows -----------------------------------------------------------------------------
@@ -147,30 +164,69 @@ class SQLiteStore:
         clause, params = compile_where(where, "?")
         sql = f"SELECT {cols} FROM {ident(table)}{clause}{compile_order(order_by)}"
         sql += compile_page(limit, offset, unlimited="-1")
-        with self._lock:
-            cur = self._conn.cursor()
+        reader = self._reader()
+        lock = self._lock if reader is None else _NO_LOCK
+        with lock:
+            cur = (self._conn if reader is None else reader).cursor()
             try:
                 cur.execute(sql, params)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path.name}: {exc}") from exc
             names = [d[0] for d in cur.description]
-        while True:
-            # each chunk is fetched under the lock: threads share this connection
-            with self._lock:
-                chunk = cur.fetchmany(10_000)
-            if not chunk:
-                break
-            for values in chunk:
-                yield dict(zip(names, values, strict=True))
+        try:
+            while True:
+                # the writing connection is shared by threads: its chunks are fetched under
+                # the lock (a thread's own read connection needs none)
+                with lock:
+                    chunk = cur.fetchmany(10_000)
+                if not chunk:
+                    break
+                for values in chunk:
+                    yield dict(zip(names, values, strict=True))
+        finally:
+            with lock:
+                cur.close()  # ends the statement, and with it the read snapshot
 
     def count(self, table: str, where: Where | None = None) -> int:
         clause, params = compile_where(where, "?")
-        with self._lock:
-            return int(self._execute(f"SELECT COUNT(*) FROM {ident(table)}{clause}", params).fetchone()[0])
+        sql = f"SELECT COUNT(*) FROM {ident(table)}{clause}"
+        reader = self._reader()
+        if reader is None:
+            with self._lock:
+                return int(self._execute(sql, params).fetchone()[0])
+        try:
+            return int(reader.execute(sql, params).fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path.name}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:
+            for _, reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._conn.close()
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This thread's read connection, or ``None`` inside this thread's own transaction
+        (whose reads must see its uncommitted writes: they use the writing connection)."""
+        if self._depth and self._writer_thread == threading.get_ident():
+            return None
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None,
+                                       check_same_thread=False, timeout=30.0)
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA query_only=ON")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: cannot open database: {exc}") from exc
+            self._local.conn = conn
+            with self._lock:
+                for thread, old in [r for r in self._readers if not r[0].is_alive()]:
+                    old.close()
+                    self._readers.remove((thread, old))
+                self._readers.append((threading.current_thread(), conn))
+        return conn
 
     # -- internals ------------------------------------------------------------------------
     def _execute(self, sql: str, params: Any = (), *, many: bool = False) -> sqlite3.Cursor:

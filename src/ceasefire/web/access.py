@@ -119,6 +119,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
        "Atom feed of an alert's matches", _ALERTS),
     _e("alerts.deliveries", "GET", "/api/v1/alerts/{alert_id}/deliveries", "YLLLN",
        "webhook delivery log", _ALERTS),
+    _e("alerts.delete", "DELETE", "/api/v1/alerts/{alert_id}", "YLLLN",
+       "delete an alert with its matches and delivery log", _ALERTS),
     _e("events.stream", "GET", "/api/v1/events", "YYYYL",
        "Server-Sent Events: new incidents and findings",
        "public: incidents in the public view, findings only once published"),

@@ -15,13 +15,14 @@ reports ...) is the route's job, told by the principal's role and party.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ceasefire.errors import AccessDenied
-from ceasefire.web.access import endpoint
+from ceasefire.web.access import ENDPOINTS, endpoint
 from ceasefire.web.errors import QueryError, RateLimited, Unauthenticated
 from ceasefire.web.users import Principal, TokenCache
 from ceasefire.workspace import Workspace
@@ -44,19 +45,31 @@ def current_principal(request: Request,
         # feed readers and EventSource cannot send headers: only their GET URLs may carry
         # ?access_token= (a token in a URL reaches logs and histories: see docs/security.md)
         if request.method != "GET" or not _TOKEN_IN_URL.search(request.url.path):
-            raise QueryError("access_token is accepted only by the event stream and Atom "
-                             "feeds; send `Authorization: Bearer <token>`",
-                             field="access_token")
+            raise url_token_refused()
         token = request.query_params["access_token"]
-    limiter = getattr(request.app.state, "auth_limiter", None)
     client = request.client.host if request.client is not None else "unknown"
+    return principal_of(request.app.state, workspace_of(request), token, client)
+
+
+def url_token_refused() -> QueryError:
+    return QueryError("access_token is accepted only by the event stream and Atom feeds; "
+                      "send `Authorization: Bearer <token>`", field="access_token")
+
+
+def principal_of(state: Any, ws: Workspace, token: str | None, client: str) -> Principal:
+    """The principal of ``token`` (anonymous without one), rate-limited per client.
+
+    Raises :class:`RateLimited` for a client past its bad-token limit (before the token is
+    looked up) and :class:`Unauthenticated` for a wrong or revoked token.
+    """
+    limiter = getattr(state, "auth_limiter", None)
     if token and limiter is not None:
         wait = limiter.retry_after(client)
         if wait is not None:
             raise RateLimited(f"too many invalid tokens from this client: try again in "
                               f"{wait} s", wait)
-    cache: TokenCache = request.app.state.token_cache
-    principal = cache.authenticate(workspace_of(request).store, token)
+    cache: TokenCache = state.token_cache
+    principal = cache.authenticate(ws.store, token)
     if principal is None:
         if limiter is not None:
             limiter.failed(client)
@@ -64,17 +77,44 @@ def current_principal(request: Request,
     return principal
 
 
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (lower-case header names)."""
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def admit(name: str, principal: Principal) -> Principal:
+    """``principal`` if the matrix lets its role use endpoint ``name``; else 401/403."""
+    declared = endpoint(name)
+    if declared.allows(principal.role):
+        return principal
+    if principal.is_public:
+        raise Unauthenticated(f"{declared.method} {declared.path} needs a token")
+    raise AccessDenied(f"role {principal.role} may not use {declared.method} "
+                       f"{declared.path}")
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+_ROUTES = [(e.method, _route_pattern(e.path), e.name) for e in ENDPOINTS]
+
+
+def endpoint_of(method: str, path: str) -> str | None:
+    """The matrix name of the endpoint a request is for, ``None`` if it names none."""
+    for m, pattern, name in _ROUTES:
+        if m == method and pattern.match(path):
+            return name
+    return None
+
+
 def gate(name: str) -> Callable[..., Principal]:
     """A dependency that admits the roles the matrix allows for endpoint ``name``."""
     declared = endpoint(name)  # fails at import time for an undeclared endpoint
 
     def check(principal: Principal = Depends(current_principal)) -> Principal:
-        if declared.allows(principal.role):
-            return principal
-        if principal.is_public:
-            raise Unauthenticated(f"{declared.method} {declared.path} needs a token")
-        raise AccessDenied(f"role {principal.role} may not use {declared.method} "
-                           f"{declared.path}")
+        return admit(declared.name, principal)
 
     check.__name__ = f"gate_{name.replace('.', '_')}"
     return check

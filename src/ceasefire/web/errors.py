@@ -108,8 +108,8 @@ def status_of(exc: CeasefireError) -> tuple[int, str]:
     return 500, "error"
 
 
-def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, CeasefireError)
+def describe(exc: CeasefireError) -> tuple[int, str, str, str | None, dict[str, str] | None]:
+    """``(status, code, message, field, headers)`` of the answer to ``exc``."""
     status, code = status_of(exc)
     field = None
     message = " ".join(str(exc).split())
@@ -119,6 +119,12 @@ def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
+    return status, code, message, field, headers
+
+
+def _ceasefire_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CeasefireError)
+    status, code, message, field, headers = describe(exc)
     if status >= 500:
         # the details (paths, SQL, database host) go to the server log, not to the client
         log.error("%s %s: %s", request.method, request.url.path, message)

@@ -15,8 +15,13 @@
   bearer header that a browser never attaches by itself, so classic CSRF has nothing to
   ride on; this check keeps it so if an ambient credential (a cookie, HTTP auth) is ever
   added. Clients other than browsers send no ``Origin`` and are not affected.
-* **Request size**: a JSON body over :data:`MAX_BODY` is refused with 413 before it is read
-  into memory (evidence uploads have their own, larger limit).
+* **Request size**: every body is capped: over :data:`MAX_BODY` (the evidence upload route:
+  the app's ``max_upload_bytes`` plus the form's framing) it is refused with 413, before it
+  is read when it declares its length, and cut off at the limit when it does not.
+* **Authentication before the body**: a request that may change something (POST, PUT,
+  PATCH, DELETE) to an endpoint of the access matrix has its token checked, and its role
+  admitted, before any of its body is read; an anonymous upload gets 401 without being
+  spooled to disk.
 * **Failed-token rate limit** (:class:`AuthLimiter`): a client that presents
   :data:`AUTH_FAILURES` bad tokens within :data:`AUTH_WINDOW_S` gets 429 with
   ``Retry-After`` until the window has passed, before its token is even looked up. The
@@ -28,6 +33,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import re
 import threading
@@ -37,9 +44,18 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ceasefire.web.errors import error_body
+from ceasefire.errors import CeasefireError
+from ceasefire.web.auth import (
+    admit,
+    bearer_token,
+    endpoint_of,
+    principal_of,
+    url_token_refused,
+)
+from ceasefire.web.errors import describe, error_body, error_response
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -56,6 +72,7 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'sel
 HSTS = "max-age=31536000; includeSubDomains"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY = 64 * (1 << 20)
+MULTIPART_SLACK = 1 << 20  # an upload's form framing around the file itself
 AUTH_FAILURES = 10
 AUTH_WINDOW_S = 60.0
 
@@ -124,16 +141,39 @@ class SecurityHeaders:
         if refusal is not None:
             await _refuse(send_with_headers, 403, "forbidden", refusal)
             return
-        if not _is_upload(path) and _too_long(headers, self.max_body):
+        name = endpoint_of(scope["method"], path)
+        limit = self.max_body
+        state = getattr(scope.get("app"), "state", None)
+        if name == "evidence.upload" and state is not None:
+            limit = state.max_upload_bytes + MULTIPART_SLACK
+        if _too_long(headers, limit):
             await _refuse(send_with_headers, 413, "payload_too_large",
-                          f"request body over {self.max_body} bytes")
+                          f"request body over {limit} bytes")
             return
-        await self.app(scope, _capped(receive, self.max_body) if not _is_upload(path)
-                       else receive, send_with_headers)
+        if scope["method"] in UNSAFE_METHODS and name is not None and state is not None:
+            # who is asking is settled before a byte of the body is read: an anonymous
+            # upload is refused at once instead of being spooled to disk first
+            denied = await _admit_before_body(state, name, headers, scope)
+            if denied is not None:
+                await denied(scope, receive, send_with_headers)
+                return
+        await self.app(scope, _capped(receive, limit), send_with_headers)
 
 
-def _is_upload(path: str) -> bool:
-    return path.endswith("/evidence")
+async def _admit_before_body(state: Any, name: str, headers: dict[str, str], scope: Scope,
+                             ) -> JSONResponse | None:
+    """The answer refusing the request, or ``None`` to admit it."""
+    client = scope["client"][0] if scope.get("client") else "unknown"
+    try:
+        if "access_token=" in scope.get("query_string", b"").decode("latin-1"):
+            raise url_token_refused()  # only GET streams and feeds may carry one
+        # a token lookup may wait on the store: not on the event loop
+        await asyncio.to_thread(lambda: admit(name, principal_of(
+            state, state.workspace, bearer_token(headers), client)))
+    except CeasefireError as exc:
+        status, code, message, field, extra = describe(exc)
+        return error_response(status, code, message, field, extra)
+    return None
 
 
 def _too_long(headers: dict[str, str], limit: int) -> bool:
@@ -167,8 +207,6 @@ class BodyTooLarge(StarletteHTTPException):
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-    import json
-
     body = json.dumps(error_body(code, message)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),

@@ -7,10 +7,15 @@ when the head moved does it compare the stored incident and finding ids with tho
 seen. Each new id becomes an event in a bounded ring buffer with a rising sequence number
 (the SSE ``id``; a client reconnecting with ``Last-Event-ID`` gets what it missed, as far
 as the buffer reaches); the same pass runs :func:`ceasefire.web.alerts.scan`, whose
-webhooks go out on a delivery thread so a slow receiver never stalls the watcher.
+webhooks go out through :class:`~ceasefire.web.webhooks.Deliveries` (a queue per alert,
+backoff per alert) so a slow or failing receiver stalls neither the watcher nor the other
+alerts.
 
 ``GET /api/v1/events`` streams ``event: incident`` / ``event: finding`` with the item as
-JSON ``data`` in the caller's view; the public gets findings only once published.
+JSON ``data`` in the caller's view; the public gets findings only once published. A
+stream opened with a token checks it before each batch and every :data:`REAUTH_S` seconds:
+once the token is revoked (or its user's role changes), the stream sends ``event: end`` and
+closes.
 """
 
 # ruff: noqa: B008 - Depends()/gate()/File() as parameter defaults is FastAPI's idiom
@@ -20,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import queue
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
@@ -31,14 +35,16 @@ from fastapi.responses import StreamingResponse
 
 from ceasefire.record import ledger
 from ceasefire.web import alerts
-from ceasefire.web.auth import gate, workspace_of
-from ceasefire.web.users import Principal
+from ceasefire.web.auth import bearer_token, gate, workspace_of
+from ceasefire.web.users import Principal, TokenCache
 from ceasefire.web.views import finding_views, incident_views, visible_finding_ids
+from ceasefire.web.webhooks import Deliveries
 from ceasefire.workspace import Workspace
 
 log = logging.getLogger("ceasefire.web")
 BUFFER = 10_000
 KEEPALIVE_S = 15.0
+REAUTH_S = 1.0  # how often an idle stream checks that its token still stands
 
 
 class Watcher:
@@ -53,24 +59,27 @@ class Watcher:
         self._head: int | None = -1
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._deliveries: queue.Queue[tuple[dict[str, Any], dict[str, Any]] | None] = \
-            queue.Queue()
+        self.deliveries = Deliveries(
+            lambda alert, match, attempt: alerts.deliver_once(
+                ws.store, alert, match, attempt,
+                allow_private=ws.settings.web.allow_private_webhooks),
+            lambda alert_id: alerts.exists(ws.store, alert_id))
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
     def start(self) -> None:
         self.check(initial=True)
-        for target, name in ((self._run, "ceasefire-watch"), (self._send, "ceasefire-hooks")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self.deliveries.start()
+        thread = threading.Thread(target=self._run, name="ceasefire-watch", daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        self._deliveries.put(None)
         for thread in self._threads:
             thread.join(timeout=10)
+        self.deliveries.stop()
 
     def poke(self) -> None:
         """Check now (after a write the server made itself)."""
@@ -86,16 +95,6 @@ class Watcher:
                 self.check()
             except Exception:  # keep watching: one bad pass must not end the stream
                 log.exception("watcher pass failed")
-
-    def _send(self) -> None:
-        while True:
-            job = self._deliveries.get()
-            if job is None:
-                return
-            try:
-                alerts.send_webhook(self.ws.store, *job, sleep=self._stop.wait)
-            except Exception:
-                log.exception("webhook delivery failed")
 
     def check(self, *, initial: bool = False) -> None:
         """One pass: new ids become events (not on the initial pass) and alerts are scanned."""
@@ -114,7 +113,7 @@ class Watcher:
                         self.seq += 1
                         self.events.append((self.seq, kind, item_id))
                 self._seen[kind] = ids
-            alerts.scan(self.ws, deliver=lambda a, m: self._deliveries.put((a, m)))
+            alerts.scan(self.ws, deliver=self.deliveries.put)
 
     def since(self, seq: int) -> list[tuple[int, str, str]]:
         return [e for e in list(self.events) if e[0] > seq]
@@ -159,17 +158,32 @@ async def events_stream(request: Request, last_event_id: str | None = Header(
     except ValueError:
         cursor = watcher.seq
 
+    token = bearer_token(request.headers) or request.query_params.get("access_token")
+    cache: TokenCache = request.app.state.token_cache
+
+    async def still_valid() -> bool:
+        """Whether the token still names the same user and role (revoked: it does not)."""
+        if not token:
+            return True
+        return await asyncio.to_thread(cache.authenticate, ws.store, token) == principal
+
     async def stream() -> AsyncIterator[bytes]:
         nonlocal cursor
         sent = 0
         idle = 0.0
         loop = asyncio.get_running_loop()
         deadline = None if timeout_s is None else loop.time() + timeout_s
+        checked = loop.time()
         yield b": ceasefire events\nretry: 3000\n\n"
         while not await request.is_disconnected():
             if deadline is not None and loop.time() >= deadline:
                 return
             batch = watcher.since(cursor)
+            if (batch or loop.time() - checked >= REAUTH_S) and not await still_valid():
+                # a revoked token ends its streams: nothing more goes out under it
+                yield b'event: end\ndata: {"reason": "token revoked"}\n\n'
+                return
+            checked = loop.time()
             if batch:
                 cursor = batch[-1][0]
                 for seq, kind, view in await asyncio.to_thread(_payloads, ws, principal, batch):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ceasefire.errors import NotFound
@@ -41,11 +41,13 @@ def blur(lat: float, lon: float) -> tuple[float, float]:
 
 
 def in_slices(store: Store, table: str, column: str, values: Sequence[Any],
-              **kw: Any) -> Iterable[dict[str, Any]]:
-    """``select ... where column in values`` a slice at a time (SQL parameter limits)."""
+              where: Mapping[str, Any] | None = None, **kw: Any) -> Iterable[dict[str, Any]]:
+    """``select ... where column in values [and where]`` a slice at a time (SQL parameter
+    limits)."""
     values = list(values)
     for start in range(0, len(values), _SLICE):
-        yield from store.select(table, {column: In(values[start:start + _SLICE])}, **kw)
+        yield from store.select(table, {**(where or {}),
+                                        column: In(values[start:start + _SLICE])}, **kw)
 
 
 def gid(source_id: str, report_id: str) -> str:

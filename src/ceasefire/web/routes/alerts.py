@@ -52,7 +52,8 @@ def alerts_create(body: AlertIn, request: Request, ws: Workspace = Depends(works
                   principal: Principal = Depends(gate("alerts.create"))) -> dict[str, Any]:
     with request.app.state.write_lock:
         return alerts.create_alert(ws.store, principal.name, body.name,
-                                   body.filter.model_dump(exclude_none=True), body.webhook_url)
+                                   body.filter.model_dump(exclude_none=True), body.webhook_url,
+                                   allow_private=ws.settings.web.allow_private_webhooks)
 
 
 @router.get("", summary="List alerts")
@@ -85,3 +86,13 @@ def alerts_deliveries(alert_id: str, ws: Workspace = Depends(workspace_of),
                       ) -> list[dict[str, Any]]:
     _owned(ws, principal, alert_id)
     return alerts.deliveries(ws.store, alert_id)
+
+
+@router.delete("/{alert_id}", status_code=204, response_class=Response,
+               summary="Delete an alert, its matches and its delivery log")
+def alerts_delete(alert_id: str, request: Request, ws: Workspace = Depends(workspace_of),
+                  principal: Principal = Depends(gate("alerts.delete"))) -> Response:
+    _owned(ws, principal, alert_id)
+    with request.app.state.write_lock:
+        alerts.delete_alert(ws.store, alert_id, principal.name)
+    return Response(status_code=204)

@@ -15,13 +15,20 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from ceasefire.services import findings as findings_service
+from ceasefire.store.base import Store
 from ceasefire.store.conditions import In
 from ceasefire.web.auth import gate, workspace_of
 from ceasefire.web.query import Filters, Page, parse_page
 from ceasefire.web.routes import listing
-from ceasefire.web.routes.incidents import query_incidents
+from ceasefire.web.routes.incidents import shown_in_bbox
 from ceasefire.web.users import Principal
-from ceasefire.web.views import finding_views, get_finding, visible_finding_ids
+from ceasefire.web.views import (
+    finding_views,
+    get_finding,
+    in_slices,
+    sensitive_incidents,
+    visible_finding_ids,
+)
 from ceasefire.workspace import Workspace
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
@@ -42,24 +49,33 @@ def query_findings(ws: Workspace, principal: Principal, flt: Filters, page: Page
     restrict: set[str] | None = visible_finding_ids(store, principal)
     if flt.bbox or flt.time or flt.categories:
         place = Filters(bbox=flt.bbox, time=flt.time, categories=flt.categories)
-        if principal.is_public and flt.bbox:  # test the shown (blurred) locations
-            views, _ = query_incidents(ws, principal, place, Page(limit=10**9))
-            incidents = [v["incident_id"] for v in views]
+        if restrict is not None:
+            restrict = _placed(store, principal, restrict, place)
         else:
             incidents = [r["incident_id"] for r in store.select(
                 "incidents", place.where(), columns=["incident_id"])]
-        where["incident_id"] = In(incidents)
+            where["incident_id"] = In(incidents)
     if restrict is not None:
-        ids = sorted(restrict)
-        if "incident_id" in where:  # both narrow: intersect in Python
-            allowed = set(where.pop("incident_id").values)
-            ids = [r["finding_id"] for r in store.select(
-                "findings", {"finding_id": In(ids)}, columns=["finding_id", "incident_id"])
-                if r["incident_id"] in allowed]
-        where["finding_id"] = In(ids)
+        where["finding_id"] = In(sorted(restrict))
     rows = list(store.select("findings", where, order_by=ORDER, limit=page.limit,
                              offset=page.offset))
     return finding_views(store, rows, principal), store.count("findings", where)
+
+
+def _placed(store: Store, principal: Principal, visible: set[str], place: Filters) -> set[str]:
+    """The ``visible`` findings whose incident matches ``place``, tested at the place the
+    principal is shown (blurred for the public). Costs what the caller may see, not what
+    the box holds: a public world box once read every incident into memory."""
+    pairs = list(in_slices(store, "findings", "finding_id", sorted(visible),
+                           columns=["finding_id", "incident_id"]))
+    unboxed = Filters(time=place.time, categories=place.categories)
+    sensitive = sensitive_incidents(store) if principal.is_public and place.bbox else set()
+    hits = {r["incident_id"] for r in in_slices(
+        store, "incidents", "incident_id", sorted({p["incident_id"] for p in pairs
+                                                   if p["incident_id"]}),
+        unboxed.where(), columns=["incident_id", "lat", "lon"])
+        if place.bbox is None or shown_in_bbox(r, place.bbox, sensitive)}
+    return {p["finding_id"] for p in pairs if p["incident_id"] in hits}
 
 
 @router.get("", summary="List findings")
