@@ -155,6 +155,8 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             n = len(chunk)
             read += n
             keep, out, bad = validator.validate_batch(chunk.columns, n)
+            if chunk.refused:
+                keep, bad = _refuse(chunk, keep, bad)
             lats = out["lat"]
             if any(lats[i] is None for i in keep):
                 keep = _geocode_rows(geocoder, keep, out, bad)
@@ -188,6 +190,16 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
                            "added": added, "duplicates": duplicates, "rejected": rejected})
     seq = batch.entry.seq if batch.entry is not None else None
     return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
+
+
+def _refuse(chunk: Chunk, keep: list[int], bad: list[tuple[int, RowInvalid]],
+            ) -> tuple[list[int], list[tuple[int, RowInvalid]]]:
+    """Move the rows the reader refused to ``bad``, with the reader's reason (it knows why a
+    row is not a report; a rule would only see the placeholder values it left empty)."""
+    refused = chunk.refused
+    bad = [b for b in bad if b[0] not in refused]
+    bad += [(i, RowInvalid(*why)) for i, why in refused.items()]
+    return [i for i in keep if i not in refused], sorted(bad, key=lambda b: b[0])
 
 
 def _geocode_rows(geocoder: Geocoder | None, keep: list[int], out: dict[str, list[Any]],
