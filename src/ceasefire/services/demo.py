@@ -101,7 +101,9 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
     with Workspace.init(directory, name="ceasefire demo (2025 truces)") as ws:
         summary = DemoSummary(ws.root)
         say("ingest")
-        for fmt, folder in (("viina", "viina"), ("viina-energy", "viina_energy")):
+        for fmt, folder in (("viina", "viina"), ("viina-energy", "viina_energy"),
+                            ("mod-telegram", "mod_telegram"),
+                            ("airforce-waves", "airforce_waves")):
             reader = get_reader(fmt)
             for path in sorted((sample / folder).glob("*.csv")):
                 result = ingest_file(ws, path, reader)
