@@ -76,3 +76,35 @@ def test_cli_lists_air_force_waves_for_ua(parties_ws: Path, cli) -> None:  # typ
     assert data["counts"]["UA"]["corroborated"] == 0
     bad = cli("accusations", "list", "-w", parties_ws, "--agreement", "no-such-agreement")
     assert bad.exit_code == 2
+
+
+def test_report_has_the_section_for_both_parties(parties_ws: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from ceasefire.reports.render import to_markdown, write_report
+    from ceasefire.services.claims import check_claims, read_claim_files
+    from ceasefire.services.reporting import build_report
+
+    with Workspace.open(parties_ws) as ws:
+        fuse_workspace(ws)
+        claims = check_claims(ws, read_claim_files(
+            [EXAMPLES / "claims" / "truce_violations_2025.yaml"]))
+        report = build_report(ws, AGREEMENT, date(2025, 3, 18), date(2025, 4, 17), claims)
+    by_party = {a.accuser: a for a in report.accusations}
+    assert set(by_party) == {"RU", "UA"}
+    ru = by_party["RU"]
+    # the named energy sites lead RU's strongest items, each with its status
+    assert [line.what for line in ru.strongest[:5]] and all(
+        "energy" in line.what for line in ru.strongest[:5])
+    assert {line.status for line in ru.strongest} <= {"corroborated", "contradicted",
+                                                     "standing alone"}
+    # published totals: only the moratorium's claims (E..), not the Easter/May ones
+    assert ru.published and {t.claim_id[0] for t in ru.published} == {"E"}
+    zakharova = next(t for t in ru.published if t.claim_id == "E09")
+    assert zakharova.claimed == ">80" and zakharova.listed == sum(ru.counts.values())
+    assert any("400 characters" in n for n in report.accusation_notes)
+    assert any("low confidence by design" in n for n in report.accusation_notes)
+    md = to_markdown(report, {"map": "m.png", "daily": "d.png", "territory": "t.png"})
+    assert "## Accusations by each party" in md and "### UA accuses RU" in md
+    html = (write_report(report, tmp_path, ["html"])[0]).read_text(encoding="utf-8")
+    assert "Accusations by each party" in html and "RU accuses UA" in html

@@ -80,6 +80,7 @@ def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
             "| claim | claimant | verdict | measured | coverage | reason |", "|---|---|---|---|---|---|"]
     out += [f"| {c.claim_id} | {c.claimant} | {c.verdict} | {c.measured} | {c.coverage} | "
             f"{c.reason} |" for c in r.claims]
+    out += _accusations_markdown(r)
     out += ["", "## Methods", ""] + [f"- {m}" for m in r.methods]
     out += ["", "### Data sources and licences", ""]
     out += [f"- **{d.name}**: {d.licence}. {d.attribution}" for d in r.data_sources]
@@ -87,6 +88,28 @@ def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
             (f"Built on ledger entry {r.ledger_seq}, hash `{r.ledger_hash}` "
              "(check with `ceasefire verify`)."), ""]
     return "\n".join(out)
+
+
+def _accusations_markdown(r: MissionReport) -> list[str]:
+    """The section "Accusations by each party" in Markdown (the HTML has the same)."""
+    out = ["", "## Accusations by each party", ""]
+    if not r.accusations:
+        return [*out, "No party report naming its adversary in this window."]
+    for a in r.accusations:
+        out += [f"### {a.accuser} accuses {a.accused}", "",
+                " · ".join(f"{n} {s}" for s, n in a.counts.items()), "",
+                "| observed (UTC) | place | what | count | status | confidence | basis |",
+                "|---|---|---|---|---|---|---|"]
+        out += [f"| {i.observed_at} | {i.place} | {i.what} | {i.count} | {i.status} | "
+                f"{i.confidence} | {i.basis} |" for i in a.strongest]
+        if a.published:
+            header = ("| claim | date | by | claimed | period | accusation reports in the "
+                      "evidence | of which corroborated |")
+            out += ["", header, "|---|---|---|---|---|---|---|"]
+            out += [f"| {t.claim_id} | {t.date} | {t.claimant} | {t.claimed} | {t.period} | "
+                    f"{t.listed} | {t.corroborated} |" for t in a.published]
+        out.append("")
+    return out + [f"- {n}" for n in r.accusation_notes]
 
 
 def write_report(report: MissionReport, out_dir: Path, formats: list[str],

@@ -30,6 +30,7 @@ from ceasefire.reports.model import (
 )
 from ceasefire.services import findings as fsvc
 from ceasefire.services import territory as territory_service
+from ceasefire.services.accusation_report import accusation_sections
 from ceasefire.services.agreements import get_agreement
 from ceasefire.store import Between, In
 from ceasefire.workspace import Workspace
@@ -189,7 +190,14 @@ def build_report(ws: Workspace, agreement_id: str, day_from: date, day_to: date,
         claims=tuple(_claim_line(c, v) for c, v in claims),
         methods=METHODS + tuple(notes), data_sources=data_sources + STATIC_SOURCES,
         ledger_seq=head.seq if head else 0, ledger_hash=head.entry_hash if head else "",
-        map_layers=layers)
+        map_layers=layers, **_accusations(ws, agreement.id, claims))
+
+
+def _accusations(ws: Workspace, agreement_id: str,
+                 claims: Sequence[tuple[Any, Verdict]]) -> dict[str, Any]:
+    """The "Accusations by each party" section (services/accusation_report.py)."""
+    sections, notes = accusation_sections(ws, agreement_id, claims)
+    return {"accusations": sections, "accusation_notes": notes}
 
 
 def _claim_line(claim: Any, verdict: Verdict) -> ClaimLine:
