@@ -26,6 +26,8 @@ from shapely.geometry import MultiPoint, mapping
 HERE = Path(__file__).resolve().parent
 BUFFER_DEG = 0.15  # ~15 km: settlements stop short of the region's edge
 SIMPLIFY_DEG = 0.02
+# regions on the border with Ukraine or across the Kerch strait: their settlements are kept
+BORDER = frozenset({"брянск", "курск", "белгородск", "воронежск", "ростовск", "краснодарск"})
 
 # (stem the MoD's Russian text uses, English name, Russian name, administrative centre as
 # GeoNames names it). Stems are matched against lower-cased words ("курской области").
@@ -97,6 +99,23 @@ def main() -> None:
     out = {"type": "FeatureCollection", "features": features}
     (HERE / "russia_regions.geojson").write_text(
         json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    write_settlements(russian, {f["properties"]["geonames_admin1"]: f["properties"]["stem"]
+                                for f in features})
+
+
+def write_settlements(russian: list[dict], stems: dict[str, str]) -> None:
+    """The Cyrillic names of the settlements of the border regions, for sites the MoD names
+    by their town («Суджа»): name, lat, lon, region stem; sorted, one name per line."""
+    lines = set()
+    for city in russian:
+        stem = stems.get(city["admin1code"])
+        if stem not in BORDER:
+            continue
+        for name in {city["name"], *city.get("alternatenames", [])}:
+            if name and all("\u0400" <= ch <= "\u04ff" or ch in " -" for ch in name):
+                lines.add(f"{name},{city['latitude']:.4f},{city['longitude']:.4f},{stem}")
+    (HERE / "russia_border_settlements.csv").write_text(
+        "name,lat,lon,stem\n" + "\n".join(sorted(lines)) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
