@@ -1,6 +1,7 @@
 """``ceasefire demo``: the whole job on the bundled 2025 sample, start to finish.
 
-Creates a workspace, ingests the sample (VIINA reports and the energy-strike screen), fuses,
+Creates a workspace, ingests the sample (VIINA reports, the energy-strike screen, the RU
+MoD's posts and the UA Air Force's waves: the parties' own accusations), fuses,
 imports the DeepState snapshots, adds the 2025 agreements, assesses the energy moratorium,
 the Easter and May truces and the 30-day proposal as if in force, checks the March 2025 and
 truce claims, and writes a report per agreement (HTML, PDF, Markdown, JSON).

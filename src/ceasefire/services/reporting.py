@@ -44,6 +44,13 @@ KNOWN_SOURCES: dict[str, DataSource] = {
     "viina-energy": DataSource("VIINA energy/strategic-infrastructure strike screen",
                                "ODbL 1.0", "Derived from VIINA 2.0 (wolfgangkrugmo-del/"
                                "viina-data-extraction)."),
+    "ru-mod": DataSource("RU Ministry of Defence Telegram posts (400-character snippets)",
+                         "public statements; the scraping repository has no licence",
+                         "Минобороны России (t.me/mod_russia), via "
+                         "Androm2018/ukraine-drone-weather-analysis."),
+    "ua-airforce": DataSource("UA Air Force reports of missile/drone waves", "attribution "
+                              "required (Kaggle)", "piterfm / Ukrainian Air Force (Kaggle "
+                              "\"Massive Missile Attacks on Ukraine\")."),
     "deepstate": DataSource("DeepStateMap control polygons", "no data licence published",
                             "Geometry by DeepStateMap (deepstatemap.live), via "
                             "cyterat/deepstate-map-data (GPL-3.0)."),
@@ -53,6 +60,8 @@ STATIC_SOURCES = (
                "© Мінрегіон (Ministry for Communities and Territories Development of Ukraine)."),
     DataSource("Global Power Plant Database v1.3", "CC BY 4.0",
                "World Resources Institute (2021)."),
+    DataSource("Russian regions, approximate areas from GeoNames settlements", "CC BY 4.0",
+               "Data © GeoNames (geonames.org)."),
 )
 METHODS = (
     ("Reports are fused into incidents by space-time blocking with non-chaining assignment; "
