@@ -18,9 +18,9 @@ HEADER = "date,datetime,drone_count,oblasts,text_snippet\n"
 # (day of the attack in UTC, region, category, target words) of the five energy claims of
 # the moratorium named in issue 17, checked by hand against the snippets
 ENERGY = {("2025-03-23", "Krasnodar Krai", "drone_strike", "Кропоткинская"),
-          ("2025-03-26", "Bryansk Oblast", "drone_strike", "Россети"),
+          ("2025-03-26", "Bryansk Oblast", "drone_strike", "Брянскэнерго"),
           ("2025-03-28", "Kursk Oblast", "mlrs", "Суджа"),
-          ("2025-03-28", "Belgorod Oblast", "drone_strike", "Россети"),
+          ("2025-03-28", "Belgorod Oblast", "drone_strike", "Белгородэнерго"),
           ("2025-04-08", "Krasnodar Krai", "drone_strike", "Кореновская")}
 
 

@@ -258,10 +258,14 @@ def _named_site(item: str) -> re.Match[str] | None:
 
 
 def _site(item: str, quoted: re.Match[str] | None) -> str | None:
+    """The site as the text names it: two words before the name, and a branch that follows
+    it ("филиала ПАО «Россети Центр» – «Брянскэнерго»")."""
     if quoted is None:
         return None
     before = item[:quoted.start()].split()[-2:]
-    return " ".join([*before, f"«{quoted.group(1)}»"])
+    branch = re.match(r"\s*[–—-]\s*«([^»]+)»", item[quoted.end():])
+    named = f"«{quoted.group(1)}»" + (f" – «{branch.group(1)}»" if branch else "")
+    return " ".join([*before, named])
 
 
 def _iso(moment: datetime) -> str:
