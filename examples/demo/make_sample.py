@@ -42,7 +42,29 @@ def main() -> int:
         writer.writeheader()
         writer.writerows(rows)
     print(f"sample rebuilt in {HERE} ({len(rows)} energy-strike rows)")
+    for sub, source, name in (
+            ("mod_telegram", SHARED / "party_claims" / "mod_russia_telegram_2023_2026.csv",
+             "mod_russia_telegram_2025-03_2025-05.csv"),
+            ("airforce_waves", SHARED / "missile_uav_attacks" / "missile_attacks_daily.csv",
+             "missile_attacks_daily_2025-03_2025-05.csv")):
+        kept = _rows_by_date(source, HERE / sub / name)
+        print(f"{sub}: {kept} rows")
     return 0
+
+
+def _rows_by_date(source: Path, out: Path) -> int:
+    """The rows whose first column (a date or date-time) falls in the sample's months."""
+    first, last = f"{FIRST[:4]}-{FIRST[4:6]}-{FIRST[6:]}", f"{LAST[:4]}-{LAST[4:6]}-{LAST[6:]}"
+    out.parent.mkdir(exist_ok=True)
+    with open(source, encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        rows = [r for r in reader if first <= r[0][:10] <= last]
+    with open(out, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return len(rows)
 
 
 if __name__ == "__main__":

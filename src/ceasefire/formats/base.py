@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,21 @@ class Chunk:
     columns: dict[str, list[Any]]
     rows: list[int]
     bytes_done: int = 0
+    #: rows the reader itself refuses, index -> (field, reason): a party post that makes no
+    #: claim still counts as read, and goes to the quarantine with the reader's reason
+    refused: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def append(self, row: int, values: dict[str, Any], names: Sequence[str],
+               refused: tuple[str, str] | None = None) -> None:
+        """Add one report read from file row ``row`` (several may share a row)."""
+        if refused is not None:
+            self.refused[len(self.rows)] = refused
+        for name in names:
+            self.columns.setdefault(name, []).append(values.get(name))
+        self.rows.append(row)
 
     def row(self, i: int) -> dict[str, Any]:
         """Row ``i`` as a dict (for the quarantine's record of what was read)."""
@@ -340,3 +352,20 @@ def csv_chunks(path: Path, header: Sequence[str], encoding: str, mapper: Any,
         n = len(next(iter(columns.values()))) if columns else 0
         yield Chunk(mapper(columns, n), list(range(next_row, next_row + n)), done)
         next_row += n
+
+
+def record_chunks(path: Path, header: Sequence[str], encoding: str,
+                  add: Callable[[Chunk, int, dict[str, Any]], None]) -> Iterator[Chunk]:
+    """Stream a CSV whose rows each give zero, one or several reports.
+
+    ``add(chunk, row_number, record)`` appends the reports of one file row to the chunk
+    (with :meth:`Chunk.append`), or one refused row, so that every file row is accounted for.
+    """
+    next_row = 2
+    for columns, done in iter_csv_columns(path, header, encoding):
+        chunk = Chunk({}, [], done)
+        n = len(next(iter(columns.values()))) if columns else 0
+        for k in range(n):
+            add(chunk, next_row + k, {c: v[k] for c, v in columns.items()})
+        next_row += n
+        yield chunk

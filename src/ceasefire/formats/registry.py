@@ -23,6 +23,8 @@ READERS: dict[str, str] = {
     "hxl": "ceasefire.formats.hxl:HxlReader",
     "geojson": "ceasefire.formats.geojson_reports:GeoJsonReader",
     "mapping": "ceasefire.formats.mapping:MappingReader",
+    "mod-telegram": "ceasefire.formats.mod_telegram:ModTelegramReader",
+    "airforce-waves": "ceasefire.formats.airforce_waves:AirforceWavesReader",
 }
 FORMAT_NAMES: tuple[str, ...] = tuple(READERS)
 

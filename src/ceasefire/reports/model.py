@@ -72,6 +72,43 @@ class ClaimLine:
 
 
 @dataclass(frozen=True)
+class AccusationLine:
+    """One accusation in the report: what, where, when, its status and why."""
+
+    observed_at: str
+    place: str
+    what: str
+    count: str
+    status: str
+    basis: str
+    confidence: str
+
+
+@dataclass(frozen=True)
+class PublishedTotal:
+    """A party's published count for a period, beside its accusations the evidence weighs."""
+
+    claim_id: str
+    date: str
+    claimant: str
+    claimed: str
+    period: str
+    listed: int
+    corroborated: int
+
+
+@dataclass(frozen=True)
+class PartyAccusations:
+    """The section "Accusations by each party", for one accusing party."""
+
+    accuser: str
+    accused: str
+    counts: dict[str, int]
+    strongest: tuple[AccusationLine, ...]
+    published: tuple[PublishedTotal, ...]
+
+
+@dataclass(frozen=True)
 class MapLayers:
     """Geometries for the offline map (WGS84 lon/lat)."""
 
@@ -115,6 +152,8 @@ class MissionReport:
     ledger_seq: int
     ledger_hash: str
     map_layers: MapLayers = field(default_factory=MapLayers)
+    accusations: tuple[PartyAccusations, ...] = ()
+    accusation_notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready content (geometries left out: the map is an image in HTML/PDF)."""

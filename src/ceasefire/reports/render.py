@@ -92,6 +92,7 @@ def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
             "| claim | claimant | verdict | measured | coverage | reason |", "|---|---|---|---|---|---|"]
     out += ["| " + " | ".join(e(v) for v in (c.claim_id, c.claimant, c.verdict, c.measured,
                                               c.coverage, c.reason)) + " |" for c in r.claims]
+    out += _accusations_markdown(r)
     out += ["", "## Methods", ""] + [f"- {e(m)}" for m in r.methods]
     out += ["", "### Data sources and licences", ""]
     out += [f"- **{e(d.name)}**: {e(d.licence)}. {e(d.attribution)}" for d in r.data_sources]
@@ -99,6 +100,32 @@ def to_markdown(report: MissionReport, image_names: dict[str, str]) -> str:
             (f"Built on ledger entry {r.ledger_seq}, hash `{e(r.ledger_hash)}` "
              "(check with `ceasefire verify`)."), ""]
     return "\n".join(out)
+
+
+def _accusations_markdown(r: MissionReport) -> list[str]:
+    """The section "Accusations by each party" in Markdown (the HTML has the same); text from
+    the evidence (places, bases, claimants) is escaped like the rest of the report."""
+    e = md
+    out = ["", "## Accusations by each party", ""]
+    if not r.accusations:
+        return [*out, "No party report naming its adversary in this window."]
+    for a in r.accusations:
+        out += [f"### {e(a.accuser)} accuses {e(a.accused)}", "",
+                " · ".join(f"{n} {e(s)}" for s, n in a.counts.items()), "",
+                "| observed (UTC) | place | what | count | status | confidence | basis |",
+                "|---|---|---|---|---|---|---|"]
+        out += ["| " + " | ".join(e(v) for v in (i.observed_at, i.place, i.what, i.count,
+                                                  i.status, i.confidence, i.basis)) + " |"
+                for i in a.strongest]
+        if a.published:
+            header = ("| claim | date | by | claimed | period | accusation reports in the "
+                      "evidence | of which corroborated |")
+            out += ["", header, "|---|---|---|---|---|---|---|"]
+            out += ["| " + " | ".join(e(v) for v in (t.claim_id, t.date, t.claimant, t.claimed,
+                                                      t.period, t.listed, t.corroborated)) + " |"
+                    for t in a.published]
+        out.append("")
+    return out + [f"- {e(n)}" for n in r.accusation_notes]
 
 
 def write_report(report: MissionReport, out_dir: Path, formats: list[str],

@@ -1,8 +1,9 @@
 """``ceasefire demo``: the whole job on the bundled 2025 sample, start to finish.
 
 Creates a workspace, imports the DeepState snapshots (first: the headline model at ingest and
-attribution at fuse read who held each place), ingests the sample (VIINA reports and the
-energy-strike screen), fuses, adds the 2025 agreements, assesses the energy moratorium,
+attribution at fuse read who held each place), ingests the sample (VIINA reports, the
+energy-strike screen, the RU MoD's posts and the UA Air Force's waves: the parties' own
+accusations), fuses, adds the 2025 agreements, assesses the energy moratorium,
 the Easter and May truces and the 30-day proposal as if in force, checks the March 2025 and
 truce claims, and writes a report per agreement (HTML, PDF, Markdown, JSON).
 
@@ -108,7 +109,9 @@ def run_demo(directory: Path, *, examples: Path = EXAMPLES, formats: Sequence[st
                                     "deepstate")
         summary.snapshots = len(imported.added)
         say("ingest")
-        for fmt, folder in (("viina", "viina"), ("viina-energy", "viina_energy")):
+        for fmt, folder in (("viina", "viina"), ("viina-energy", "viina_energy"),
+                            ("mod-telegram", "mod_telegram"),
+                            ("airforce-waves", "airforce_waves")):
             reader = get_reader(fmt)
             for path in sorted((sample / folder).glob("*.csv")):
                 result = ingest_file(ws, path, reader)

@@ -156,6 +156,8 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             n = len(chunk)
             read += n
             keep, out, bad = validator.validate_batch(chunk.columns, n)
+            if chunk.refused:
+                keep, bad = _refuse(chunk, keep, bad)
             lats = out["lat"]
             if any(lats[i] is None for i in keep):
                 keep = _geocode_rows(geocoder, keep, out, bad)
@@ -213,6 +215,16 @@ class _Screening:
 
     def __call__(self, columns: dict[str, list[Any]]) -> dict[str, list[Any]]:
         return self._screening.screen_columns(columns, self.mode, self.sides, self.model)
+
+
+def _refuse(chunk: Chunk, keep: list[int], bad: list[tuple[int, RowInvalid]],
+            ) -> tuple[list[int], list[tuple[int, RowInvalid]]]:
+    """Move the rows the reader refused to ``bad``, with the reader's reason (it knows why a
+    row is not a report; a rule would only see the placeholder values it left empty)."""
+    refused = chunk.refused
+    bad = [b for b in bad if b[0] not in refused]
+    bad += [(i, RowInvalid(*why)) for i, why in refused.items()]
+    return [i for i in keep if i not in refused], sorted(bad, key=lambda b: b[0])
 
 
 def _geocode_rows(geocoder: Geocoder | None, keep: list[int], out: dict[str, list[Any]],

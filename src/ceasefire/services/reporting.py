@@ -30,6 +30,7 @@ from ceasefire.reports.model import (
 )
 from ceasefire.services import findings as fsvc
 from ceasefire.services import territory as territory_service
+from ceasefire.services.accusation_report import accusation_sections
 from ceasefire.services.agreements import get_agreement
 from ceasefire.store import Between, In
 from ceasefire.workspace import Workspace
@@ -43,6 +44,13 @@ KNOWN_SOURCES: dict[str, DataSource] = {
     "viina-energy": DataSource("VIINA energy/strategic-infrastructure strike screen",
                                "ODbL 1.0", "Derived from VIINA 2.0 (wolfgangkrugmo-del/"
                                "viina-data-extraction)."),
+    "ru-mod": DataSource("RU Ministry of Defence Telegram posts (400-character snippets)",
+                         "public statements; the scraping repository has no licence",
+                         "Минобороны России (t.me/mod_russia), via "
+                         "Androm2018/ukraine-drone-weather-analysis."),
+    "ua-airforce": DataSource("UA Air Force reports of missile/drone waves", "attribution "
+                              "required (Kaggle)", "piterfm / Ukrainian Air Force (Kaggle "
+                              "\"Massive Missile Attacks on Ukraine\")."),
     "deepstate": DataSource("DeepStateMap control polygons", "no data licence published",
                             "Geometry by DeepStateMap (deepstatemap.live), via "
                             "cyterat/deepstate-map-data (GPL-3.0)."),
@@ -52,6 +60,8 @@ STATIC_SOURCES = (
                "© Мінрегіон (Ministry for Communities and Territories Development of Ukraine)."),
     DataSource("Global Power Plant Database v1.3", "CC BY 4.0",
                "World Resources Institute (2021)."),
+    DataSource("Russian regions, approximate areas from GeoNames settlements", "CC BY 4.0",
+               "Data © GeoNames (geonames.org)."),
 )
 METHODS = (
     ("Reports are fused into incidents by space-time blocking with non-chaining assignment; "
@@ -230,7 +240,14 @@ def build_report(ws: Workspace, agreement_id: str, day_from: date, day_to: date,
         claims=tuple(_claim_line(c, v) for c, v in claims),
         methods=METHODS + tuple(notes), data_sources=data_sources + STATIC_SOURCES,
         ledger_seq=head.seq if head else 0, ledger_hash=head.entry_hash if head else "",
-        map_layers=layers)
+        map_layers=layers, **_accusations(ws, agreement.id, claims))
+
+
+def _accusations(ws: Workspace, agreement_id: str,
+                 claims: Sequence[tuple[Any, Verdict]]) -> dict[str, Any]:
+    """The "Accusations by each party" section (services/accusation_report.py)."""
+    sections, notes = accusation_sections(ws, agreement_id, claims)
+    return {"accusations": sections, "accusation_notes": notes}
 
 
 def _claim_line(claim: Any, verdict: Verdict) -> ClaimLine:
