@@ -157,51 +157,57 @@ def _version(ws: Workspace, table: str) -> tuple[Any, ...]:
     return (head["seq"] if head else None, ws.store.count(table))
 
 
-def _edge(ws: Workspace, table: str, column: str, where: dict[str, Any]) -> tuple[Any, Any]:
-    """The smallest and largest ``column`` among the rows matching ``where``."""
-    low = next(ws.store.select(table, where, columns=[column], order_by=[column], limit=1))
+def _edge(ws: Workspace, table: str, column: str, where: dict[str, Any],
+          ) -> tuple[Any, Any] | None:
+    """The smallest and largest ``column`` among the rows matching ``where`` (two
+    ``ORDER BY … LIMIT 1`` reads); ``None`` when no row matches."""
+    low = next(ws.store.select(table, where, columns=[column], order_by=[column], limit=1),
+               None)
+    if low is None:
+        return None
     high = next(ws.store.select(table, where, columns=[column], order_by=["-" + column],
                                 limit=1))
     return low[column], high[column]
 
 
-def _compute_extent(ws: Workspace, cid: str) -> dict[str, Any]:
-    store = ws.store
+def _compute_extent(ws: Workspace, table: str) -> dict[str, Any]:
     bbox = [-180.0, -90.0, 180.0, 90.0]
     interval: list[str | None] = [None, None]
-    table = {"incidents": "incidents", "findings": "incidents", "reports": "reports"}.get(cid)
-    if table:
-        placed = {"lat": Between(-90.0, 90.0), "lon": Between(-180.0, 180.0)}
-        if store.count(table, placed):
-            miny, maxy = _edge(ws, table, "lat", placed)
-            minx, maxx = _edge(ws, table, "lon", placed)
-            bbox = [minx, miny, maxx, maxy]
-        if store.count(table):
-            interval = [iso(_edge(ws, table, "t_start", {})[0]),
-                        iso(_edge(ws, table, "t_end", {})[1])]
+    if table != "control_snapshots":
+        # one condition per read (reports may have no location): a condition on the other
+        # column would make SQLite walk the lat index and sort, ~25x slower at 100k rows
+        lats = _edge(ws, table, "lat", {"lat": Between(-90.0, 90.0)})
+        lons = _edge(ws, table, "lon", {"lon": Between(-180.0, 180.0)})
+        if lats and lons:
+            bbox = [lons[0], lats[0], lons[1], lats[1]]
+        starts, ends = _edge(ws, table, "t_start", {}), _edge(ws, table, "t_end", {})
+        if starts and ends:
+            interval = [iso(starts[0]), iso(ends[1])]
     else:
-        latest = list(store.select("control_snapshots", order_by=["-snapshot_date"], limit=4))
+        latest = list(ws.store.select(table, order_by=["-snapshot_date"], limit=4))
         if latest:
             bounds = [shapely.from_wkb(bytes(r["geometry"])).bounds for r in latest]
             bbox = [min(b[0] for b in bounds), min(b[1] for b in bounds),
                     max(b[2] for b in bounds), max(b[3] for b in bounds)]
-            first = _edge(ws, "control_snapshots", "snapshot_date", {})[0]
-            interval = [f"{first}T00:00:00Z", f"{latest[0]['snapshot_date']}T23:59:59Z"]
+            dates = _edge(ws, table, "snapshot_date", {})
+            assert dates is not None
+            interval = [f"{dates[0]}T00:00:00Z", f"{dates[1]}T23:59:59Z"]
     return {"spatial": {"bbox": [bbox], "crs": CRS84},
             "temporal": {"interval": [interval],
                          "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}}
 
 
 def _extent(request: Request, ws: Workspace, cid: str) -> dict[str, Any]:
-    """The extent of ``cid``, recomputed only after a write (see the module docstring)."""
+    """The extent of ``cid``, recomputed only after a write (see the module docstring).
+    Findings sit at their incidents: the two collections share the incidents' extent."""
     cache: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = getattr(
         request.app.state, "ogc_extents", None) or {}
     request.app.state.ogc_extents = cache
     table = {"findings": "incidents"}.get(cid, cid)
     version = _version(ws, table)
-    hit = cache.get(cid)
+    hit = cache.get(table)
     if hit is None or hit[0] != version:
-        hit = cache[cid] = (version, _compute_extent(ws, cid))
+        hit = cache[table] = (version, _compute_extent(ws, table))
     return hit[1]
 
 
