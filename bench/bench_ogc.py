@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +27,8 @@ from ceasefire import ledger
 from ceasefire.web.app import create_app
 from ceasefire.workspace import Workspace
 
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_web import timed  # noqa: E402 - the same median-of-N timer as the web benchmark
 
 
 def incident(i: int, rng: np.random.Generator) -> dict[str, object]:
