@@ -28,7 +28,7 @@ from ceasefire.web.app import create_app
 from ceasefire.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import timed  # noqa: E402 - the same median-of-N timer as the web benchmark
+from bench_web import timed  # the same median-of-N timer as the web benchmark
 
 
 def incident(i: int, rng: np.random.Generator) -> dict[str, object]:
