@@ -126,7 +126,7 @@ def export_reports(store: Store, format_name: str, path: Path,
 
 
 # -- incidents, findings, snapshots -----------------------------------------------------------
-def iter_incidents(store: Store) -> Iterator[dict[str, Any]]:
+def iter_incidents(store: Store, where: Where | None = None) -> Iterator[dict[str, Any]]:
     """Incidents with their member reports as global ids (sorted, so output is stable)."""
     members: dict[str, list[int]] = defaultdict(list)
     for link in store.select("incident_reports", columns=["incident_id", "rid"]):
@@ -137,7 +137,7 @@ def iter_incidents(store: Store) -> Iterator[dict[str, Any]]:
         for row in store.select("reports", {"rid": In(rids[i:i + _SLICE])},
                                 columns=["rid", "source_id", "report_id"]):
             gid[row["rid"]] = global_id(row["source_id"], row["report_id"])
-    for inc in store.select("incidents", order_by=["t_start", "incident_id"]):
+    for inc in store.select("incidents", where, order_by=["t_start", "incident_id"]):
         ids = sorted(gid.get(rid, f"?rid={rid}") for rid in members.get(inc["incident_id"], []))
         out = {name: inc.get(name) for name in INCIDENT_COLUMNS}
         out.update(report_ids=";".join(ids), time_start=inc["t_start"], time_end=inc["t_end"])
@@ -149,11 +149,11 @@ def export_incidents(store: Store, format_name: str, path: Path) -> int:
     return _write(format_name, path, INCIDENT_FIELDS, iter_incidents(store))
 
 
-def iter_findings(store: Store) -> Iterator[dict[str, Any]]:
+def iter_findings(store: Store, where: Where | None = None) -> Iterator[dict[str, Any]]:
     """Findings at their incident's location (none for territory/commitment findings)."""
     places = {r["incident_id"]: (r["lat"], r["lon"]) for r in store.select(
         "incidents", columns=["incident_id", "lat", "lon"])}
-    for row in store.select("findings", order_by=["day", "finding_id"]):
+    for row in store.select("findings", where, order_by=["day", "finding_id"]):
         out = {name: row.get(name) for name in names(FINDING_FIELDS)}
         out["lat"], out["lon"] = places.get(row.get("incident_id") or "", (None, None))
         yield out
@@ -164,8 +164,9 @@ def export_findings(store: Store, format_name: str, path: Path) -> int:
     return _write(format_name, path, FINDING_FIELDS, iter_findings(store))
 
 
-def iter_snapshots(store: Store) -> Iterator[dict[str, Any]]:
-    for row in store.select("control_snapshots", order_by=["snapshot_date", "side", "source"]):
+def iter_snapshots(store: Store, where: Where | None = None) -> Iterator[dict[str, Any]]:
+    for row in store.select("control_snapshots", where,
+                            order_by=["snapshot_date", "side", "source"]):
         out = {name: row.get(name) for name in names(SNAPSHOT_FIELDS)}
         out["geometry"] = bytes(row["geometry"])
         yield out
