@@ -20,7 +20,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ceasefire.core.validation import REPORT_COLUMNS
 from ceasefire.errors import InputError
 from ceasefire.formats.writers import WRITER_FORMATS, write_rows
 from ceasefire.services.export_columns import (
@@ -105,7 +104,7 @@ def _extra(text: Any) -> dict[str, Any]:
 def iter_reports(store: Store, where: Where | None = None,
                  extra: Mapping[str, Field] | None = None) -> Iterator[dict[str, Any]]:
     for row in store.select("reports", where, order_by=["rid"]):
-        out = {c: row.get(c) for c in REPORT_COLUMNS}
+        out = {c: row.get(c) for c in REPORT_EXPORT_COLUMNS}  # a new stored column flows
         # one datetime encoding: the middle of the interval, its half-width beside it
         out["observed_at"] = (row["t_start"] + row["t_end"]) / 2
         out["time_uncertainty_min"] = (row["t_end"] - row["t_start"]) / 120.0
