@@ -79,3 +79,19 @@ def test_incidents_export_has_exactly_the_design_columns(ws: Path, cli, tmp_path
         [row] = list(reader)
     assert row["report_ids"] == "ru_mod:m-003;smm:m-001"
     assert row["time_start"] == "2025-04-19T19:40:00Z" and row["band"] == "confirmed"
+
+
+@pytest.mark.parametrize(("kind", "fmt"), [("reports", "hxl"), ("incidents", "gpkg"),
+                                           ("findings", "kml"), ("control", "fgb")])
+def test_every_kind_exports_from_the_cli(ws: Path, cli, tmp_path: Path, kind: str,  # type: ignore[no-untyped-def]
+                                         fmt: str) -> None:
+    out = tmp_path / f"{kind}.{fmt}"
+    result = cli("export", kind, "--format", fmt, "-o", out, "-w", ws)
+    assert result.exit_code == 0, result.stderr
+    assert out.is_file() and f"to {out}" in result.stderr
+
+
+def test_control_refuses_csv_with_exit_2(ws: Path, cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli("export", "control", "--format", "csv", "-o", tmp_path / "c.csv", "-w", ws)
+    assert result.exit_code == 2 and "polygons" in result.stderr
+    assert not (tmp_path / "c.csv").exists()

@@ -71,8 +71,12 @@ def test_no_server_errors(method: str, path: str, world: World) -> None:
             assert "Traceback" not in response.text, where
             content_type = response.headers.get("content-type") or [""]  # a list per name
             if response.status_code >= 400 and content_type[0].startswith("application/json"):
-                error = response.json()["error"]
-                assert error["code"] and error["message"], where
+                if path.startswith("/ogc"):  # OGC's exception shape (web/ogc_http.py)
+                    ogc_error = response.json()
+                    assert ogc_error["code"] and ogc_error["description"], where
+                else:
+                    error = response.json()["error"]
+                    assert error["code"] and error["message"], where
 
     check()
     assert calls, "no request was generated"

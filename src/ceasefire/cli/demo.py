@@ -23,7 +23,8 @@ STEPS = 3 + 2 * len(RUNS) + 1
 @click.option("--force", is_flag=True, help="Replace an existing demo workspace in --dir.")
 @click.option("--examples", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=EXAMPLES, show_default=False,
-              help="The examples folder (sample, agreements, claims). Default: the checkout's.")
+              help="The examples folder (sample, agreements, claims). Default: the "
+                   "checkout's, else the installed package's.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def demo(directory: Path, force: bool, examples: Path, quiet: bool) -> None:
     """Create a workspace from the bundled 2025 sample, run everything, write the reports.

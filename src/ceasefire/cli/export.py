@@ -1,14 +1,24 @@
-"""``ceasefire export reports|incidents --format csv|geojson|parquet -o FILE``."""
+"""``ceasefire export reports|incidents|findings|control --format FORMAT -o FILE``.
+
+Formats: csv, hxl (HXL-tagged CSV), geojson, parquet (GeoParquet 1.1), gpkg, fgb, kml.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from ceasefire.cli._common import open_workspace, workspace_option
 from ceasefire.formats.writers import WRITER_FORMATS
-from ceasefire.services.export import export_incidents, export_reports
+from ceasefire.services.export import (
+    export_control,
+    export_findings,
+    export_incidents,
+    export_reports,
+)
+from ceasefire.store.base import Store
 
 _format = click.option("--format", "format_name", type=click.Choice(WRITER_FORMATS),
                        default="csv", show_default=True, help="Output format.")
@@ -18,7 +28,8 @@ _output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_ty
 
 @click.group()
 def export() -> None:
-    """Export stored reports or fused incidents (CSV cells are defused against formulas)."""
+    """Export reports, incidents, findings or control snapshots (CSV cells are defused
+    against formulas; times are ISO 8601 UTC, typed timestamps in parquet/gpkg/fgb)."""
 
 
 @export.command("reports")
@@ -35,15 +46,28 @@ def reports(format_name: str, output: Path, source_id: str | None,
     click.echo(f"wrote {n} report(s) to {output}", err=True)
 
 
-@export.command("incidents")
-@_format
-@_output
-@workspace_option
-def incidents(format_name: str, output: Path, workspace: Path | None) -> None:
-    """Incidents in the columns of DESIGN.md (incident_id, report_ids, n_reports, ...)."""
-    with open_workspace(workspace) as ws:
-        n = export_incidents(ws.store, format_name, output)
-    click.echo(f"wrote {n} incident(s) to {output}", err=True)
+def _table_command(name: str, noun: str, write: Callable[[Store, str, Path], int],
+                   help_text: str) -> None:
+    """``export NAME``: the whole table in the chosen format."""
+
+    @_format
+    @_output
+    @workspace_option
+    def command(format_name: str, output: Path, workspace: Path | None) -> None:
+        with open_workspace(workspace) as ws:
+            n = write(ws.store, format_name, output)
+        click.echo(f"wrote {n} {noun}(s) to {output}", err=True)
+
+    command.__doc__ = help_text
+    export.command(name)(command)
+
+
+_table_command("incidents", "incident", export_incidents,
+               "Incidents in the columns of DESIGN.md (incident_id, report_ids, n_reports, ...).")
+_table_command("findings", "finding", export_findings,
+               "Findings at their incident's location (none for territory/commitment findings).")
+_table_command("control", "control snapshot", export_control,
+               "Control snapshots: one polygon per date x side x source (not csv/hxl).")
 
 
 def register(cli: click.Group) -> None:

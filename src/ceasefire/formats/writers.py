@@ -1,4 +1,11 @@
-"""Writers for exports: CSV, GeoJSON and Parquet, every one atomic (whole file or nothing).
+"""Writers for exports, every one atomic (whole file or nothing).
+
+Text formats here: CSV, HXL-tagged CSV (a hashtag row under the header) and GeoJSON; the
+typed geospatial ones (GeoParquet, GeoPackage, FlatGeobuf, KML) are in
+:mod:`ceasefire.formats.geo_writers`. Rows are dicts; columns are ``(name, kind)`` fields
+(services/export_columns.py). ``time`` values (epoch seconds) are written as ISO 8601 UTC
+(``2025-04-19T18:40:00Z``) in text formats. A row's geometry is its ``lat``/``lon`` point,
+or, for polygon layers, WKB bytes under ``geometry``.
 
 CSV cells are neutralised against formula injection (CWE-1236): a text cell that starts with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return and is not a number gets a leading
@@ -12,12 +19,14 @@ import csv
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ceasefire.fsutil import atomic_output
 
-WRITER_FORMATS: tuple[str, ...] = ("csv", "geojson", "parquet")
+WRITER_FORMATS: tuple[str, ...] = ("csv", "hxl", "geojson", "parquet", "gpkg", "fgb", "kml")
+Field = tuple[str, str]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,8 +44,31 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
-def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> int:
-    """Write rows (dicts) as CSV with a header; return the number of rows."""
+def iso_utc(epoch: float) -> str:
+    """Epoch seconds as ISO 8601 UTC (``2025-04-19T18:40:00Z``)."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def text_rows(fields: Sequence[Field], rows: Iterable[Mapping[str, Any]],
+              ) -> Iterable[dict[str, Any]]:
+    """Rows with ``time`` values as ISO 8601 UTC text and booleans as ``true``/``false``."""
+    times = [n for n, k in fields if k == "time"]
+    flags = [n for n, k in fields if k == "bool"]
+    for row in rows:
+        out = dict(row)
+        for name in times:
+            if out.get(name) is not None:
+                out[name] = iso_utc(out[name])
+        for name in flags:
+            if out.get(name) is not None:
+                out[name] = "true" if out[name] else "false"
+        yield out
+
+
+def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
+              *, tags: Sequence[str] | None = None) -> int:
+    """Write rows (dicts) as CSV with a header (and an HXL hashtag row when ``tags`` are
+    given); return the number of rows."""
     count = 0
     with atomic_output(path) as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -45,6 +77,8 @@ def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, An
         # live formula. Rows with a "\r" anywhere are written fully quoted.
         quoted = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
+        if tags is not None:
+            writer.writerow(tags)
         for row in rows:
             cells = ["" if row.get(c) is None else neutralise_cell(row.get(c)) for c in columns]
             carriage = any(isinstance(v, str) and "\r" in v for v in cells)
@@ -67,6 +101,11 @@ def write_geojson(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str
             y, x = row.get(lat), row.get(lon)
             geometry = ({"type": "Point", "coordinates": [x, y]}
                         if x is not None and y is not None else None)
+            if row.get("geometry") is not None:  # a polygon layer: WKB, wound per RFC 7946
+                import shapely
+
+                shape = shapely.orient_polygons(shapely.from_wkb(row["geometry"]))
+                geometry = shapely.geometry.mapping(shape)
             feature = {"type": "Feature", "geometry": geometry,
                        "properties": {c: _json_safe(row.get(c)) for c in props}}
             fh.write((",\n" if count else "") + json.dumps(feature, ensure_ascii=False))
@@ -75,52 +114,19 @@ def write_geojson(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str
     return count
 
 
-def write_parquet(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
-                  *, batch_size: int = 50_000) -> int:
-    """Write rows as Parquet in row groups of ``batch_size`` (constant memory)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    count = 0
-    batch: list[Mapping[str, Any]] = []
-    writer = None
-    schema = None
-    with atomic_output(path, "wb", encoding=None) as fh:
-        def flush() -> None:
-            nonlocal writer, schema
-            table = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in batch],
-                                         schema=schema)
-            if writer is None:
-                schema = table.schema
-                writer = pq.ParquetWriter(fh, schema)
-            writer.write_table(table)
-            batch.clear()
-
-        for row in rows:
-            batch.append(row)
-            count += 1
-            if len(batch) >= batch_size:
-                flush()
-        if batch or writer is None:
-            if writer is None and not batch:
-                schema = pa.schema([(c, pa.string()) for c in columns])
-                writer = pq.ParquetWriter(fh, schema)
-            else:
-                flush()
-        assert writer is not None
-        writer.close()
-    return count
-
-
-def write_rows(format_name: str, path: Path, columns: Sequence[str],
-               rows: Iterable[Mapping[str, Any]]) -> int:
-    """Dispatch on ``format_name`` (one of :data:`WRITER_FORMATS`)."""
-    if format_name == "csv":
-        return write_csv(path, columns, rows)
+def write_rows(format_name: str, path: Path, fields: Sequence[Field],
+               rows: Iterable[Mapping[str, Any]], *, tags: Sequence[str] | None = None) -> int:
+    """Dispatch on ``format_name`` (one of :data:`WRITER_FORMATS`); return the row count."""
+    columns = [name for name, _ in fields]
+    if format_name in ("csv", "hxl"):
+        return write_csv(path, columns, text_rows(fields, rows),
+                         tags=tags if format_name == "hxl" else None)
     if format_name == "geojson":
-        return write_geojson(path, columns, rows)
-    if format_name == "parquet":
-        return write_parquet(path, columns, rows)
+        return write_geojson(path, columns, text_rows(fields, rows))
+    if format_name in WRITER_FORMATS:
+        from ceasefire.formats.geo_writers import write_geo
+
+        return write_geo(format_name, path, fields, rows)
     raise ValueError(f"unknown export format {format_name!r}")
 
 

@@ -8,7 +8,8 @@ the Easter and May truces and the 30-day proposal as if in force, checks the Mar
 truce claims, and writes a report per agreement (HTML, PDF, Markdown, JSON).
 
 The sample lives in ``examples/demo`` of the source tree (see its SOURCE.md), the
-agreements and claims in ``examples/agreements`` and ``examples/claims``.
+agreements and claims in ``examples/agreements`` and ``examples/claims``; a wheel carries
+the same folder as ``ceasefire/examples`` (setup.py copies it in).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,17 @@ from ceasefire.services.reporting import build_report
 from ceasefire.services.territory import import_snapshots
 from ceasefire.workspace import Workspace
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+def find_examples() -> Path:
+    """The examples folder: the checkout's ``examples/`` when running from the source tree,
+    else the copy a wheel carries as package data (``ceasefire/examples``, setup.py)."""
+    checkout = Path(__file__).resolve().parents[3] / "examples"
+    if (checkout / "demo").is_dir():
+        return checkout
+    return Path(str(resources.files("ceasefire") / "examples"))
+
+
+EXAMPLES = find_examples()
 Step = Callable[[str], None]
 
 

@@ -140,6 +140,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         )
         for part, suffix, what in (
             ("collection", "", "collection metadata"),
+            ("schema", "/schema", "feature schema (JSON Schema, per role)"),
+            ("queryables", "/queryables", "queryable properties (JSON Schema)"),
             ("items", "/items", "features (bbox, datetime, limit/offset)"),
             ("item", "/items/{fid}", "one feature"),
         )

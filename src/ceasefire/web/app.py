@@ -85,7 +85,7 @@ def create_app(workspace: Workspace, *, poll_s: float = 2.0,
     for module in (sources, reports, evidence, incidents, findings, agreements, claims, alerts):
         app.include_router(module.router)
     app.include_router(sse.router)
-    app.include_router(ogc.router)
+    ogc.install(app)  # routes + HEAD/CORS/OGC error bodies under /ogc
     dashboard.install(app)  # the web page at / (docs/dashboard.md)
     api_docs.install(app)  # /docs, served from this host
     return app

@@ -83,6 +83,7 @@ def incident_view(row: dict[str, Any], principal: Principal, *, sensitive: bool,
         "confidence": row["confidence"], "band": row["band"],
         "attributed_party": row.get("attributed_party"),
         "attribution_probability": row.get("attribution_probability"),
+        "event_probability": row.get("event_probability"),
     }
     if principal.is_public:
         if sensitive:
