@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import json_option, note, open_workspace, print_json, workspace_option
 from ceasefire.store.conditions import Like
 
 
@@ -38,7 +38,7 @@ def list_(file_filter: str | None, limit: int | None, workspace: Path | None,
     # one line per row, like every other "file:row: field: reason" message of the tool
     for row in rows:
         click.echo(f"{row['file']}:{row['row']}: {row['field'] or '-'}: {row['reason']}")
-    click.echo(f"{len(rows)} quarantined row(s)", err=True)
+    note(f"{len(rows)} quarantined row(s)")
 
 
 def register(cli: click.Group) -> None:

@@ -21,10 +21,16 @@ from ceasefire.workspace import Workspace
 @click.option("--name", default=None, help="Name of the monitoring operation.")
 @click.option("--timezone", default=None,
               help="IANA time zone assumed for report times without a UTC offset.")
-def init(directory: Path, database: str | None, name: str | None, timezone: str | None) -> None:
+@json_option
+def init(directory: Path, database: str | None, name: str | None, timezone: str | None,
+         as_json: bool) -> None:
     """Create a workspace: ceasefire.toml and a migrated database."""
     with Workspace.init(directory, database=database, name=name, timezone=timezone) as ws:
         database_shown = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", ws.settings.workspace.database)
+        if as_json:
+            print_json({"workspace": str(ws.root), "database": database_shown,
+                        "schema_version": ws.store.schema_version()})
+            return
         click.echo(f"created workspace {ws.root} (database {database_shown}, "
                    f"schema version {ws.store.schema_version()})")
 
