@@ -21,7 +21,7 @@ The rules they enforce:
   (``ceasefire -w DIR -q incidents list``) or after it; the one after wins.
 - ``--json`` prints machine-readable JSON on stdout: times as ISO 8601 UTC strings, nested
   documents as JSON objects (never JSON inside a string, see :func:`jsonable`).
-- ``-q`` silences everything on stderr except errors: progress bars and :func:`note` lines.
+- ``-q`` silences stderr but for errors and warnings: no progress bars, no :func:`note` lines.
   Progress bars are also off when stderr is not a terminal (piped, CI, a log file).
 - Tables are plain aligned text (:func:`print_rows`): ids are never cut or folded, whatever
   the terminal width, and the output reads the same piped.
@@ -89,7 +89,7 @@ def root_options(func: F) -> F:
                      help="Workspace folder (also accepted after the subcommand). Default: "
                           "$CEASEFIRE_WORKSPACE, else the current directory."),
         click.option("--quiet", "-q", is_flag=True, expose_value=False,
-                     callback=_remember(_QUIET), help="Nothing on stderr but errors."),
+                     callback=_remember(_QUIET), help="No progress bars or notes on stderr (errors and warnings remain)."),
         click.option("--json", is_flag=True, expose_value=False, callback=_remember(_JSON),
                      help="Machine-readable JSON on stdout."),
     ]):
@@ -114,7 +114,7 @@ def json_option(func: F) -> F:
     """``--json`` (passed as ``as_json``) and ``-q/--quiet`` (read with :func:`is_quiet`)."""
     func = click.option("--quiet", "-q", is_flag=True, expose_value=False,
                         callback=_remember(_QUIET),
-                        help="Nothing on stderr but errors (no progress, no notes).")(func)
+                        help="No progress bars or notes on stderr (errors and warnings remain).")(func)
     return click.option("--json", "as_json", is_flag=True, callback=_json_flag,
                         help="Print machine-readable JSON on stdout.")(func)
 

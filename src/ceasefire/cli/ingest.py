@@ -17,7 +17,6 @@ from rich.progress import TaskID
 from ceasefire.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL
 from ceasefire.cli._common import (
     json_option,
-    note,
     open_workspace,
     progress_bar,
     workspace_option,
@@ -80,7 +79,8 @@ def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
                        f"rejected {s.rejected}" + (f" (ledger entry {s.ledger_seq})"
                                                    if s.ledger_seq else ""))
     if any(s.rejected for s in summaries):
-        note("rejected rows are in the quarantine: `ceasefire quarantine list`")
+        # a warning that goes with exit code 3, not a note: shown under -q too
+        click.echo("rejected rows are in the quarantine: `ceasefire quarantine list`", err=True)
     if failed:
         return EXIT_BAD_INPUT
     return EXIT_PARTIAL if any(s.rejected for s in summaries) else EXIT_OK
