@@ -24,7 +24,8 @@ def test_fuse_json_then_incremental_then_rebuild(cli, workspace: Workspace) -> N
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["incidents"] == 2 and out["new_reports"] == 4 and out["engine"] == "local"
-    assert "fusing" in res.stderr or "loading" in res.stderr  # the progress bar, on stderr
+    # piped (not a terminal) and --json: no finished progress bars on stderr (issue 19)
+    assert "fusing" not in res.stderr and "loading" not in res.stderr
     again = cli("fuse", "-w", workspace.root)
     assert again.exit_code == 0 and "nothing to fuse" in again.stdout
     rebuilt = cli("fuse", "-w", workspace.root, "--rebuild", "--json")
@@ -51,7 +52,7 @@ def test_incidents_list_filters(cli, workspace: Workspace) -> None:
     cli("fuse", "-w", workspace.root)
     everything = json.loads(cli("incidents", "list", "-w", workspace.root, "--json").stdout)
     assert len(everything) == 2
-    assert everything[0]["t_start"] >= everything[1]["t_start"]  # newest first
+    assert everything[0]["time_start"] >= everything[1]["time_start"]  # newest first
     assert {"time_start", "band", "confidence", "n_origin_groups"} <= set(everything[0])
     drones = json.loads(cli("incidents", "list", "-w", workspace.root, "--json",
                             "--category", "drone_strike").stdout)

@@ -18,7 +18,8 @@ import sys
 import click
 
 from ceasefire import __version__
-from ceasefire.errors import CeasefireError, InputError, NotFound, WorkspaceError
+from ceasefire.cli._common import root_options
+from ceasefire.errors import CeasefireError, InputError, NotFound, Problem, WorkspaceError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -28,11 +29,14 @@ EXIT_PARTIAL = 3
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ceasefire")
+@root_options
 def cli() -> None:
     """Ceasefire monitoring and verification: agreements, evidence, incidents, findings.
 
-    Every command works on a workspace: --workspace/-w, else $CEASEFIRE_WORKSPACE, else the
-    current directory. Start with `ceasefire demo`, or `ceasefire init DIR`.
+    Every command works on a workspace: --workspace/-w (before or after the subcommand),
+    else $CEASEFIRE_WORKSPACE, else the current directory. Start with `ceasefire demo`, or
+    `ceasefire init DIR`. Every command that prints takes --json and -q; dates are ISO 8601
+    everywhere. Shell completion: see docs/cli.md.
     """
 
 
@@ -61,6 +65,12 @@ def run(argv: list[str] | None = None) -> int:
         return result if isinstance(result, int) else EXIT_OK
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except click.UsageError as exc:  # one line, like every other input error: exit 2
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        click.echo(f"error: {where}{message}{hint}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -70,7 +80,7 @@ def run(argv: list[str] | None = None) -> int:
     except InputError as exc:
         _debug()
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {_problem(problem)}", err=True)
         return EXIT_BAD_INPUT
     except (WorkspaceError, NotFound) as exc:
         _debug()
@@ -85,6 +95,13 @@ def run(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `ceasefire ... | head`
         return EXIT_OK
+
+
+def _problem(problem: Problem) -> str:
+    """A problem of a command-line option names the option, not a file."""
+    if problem.file is None and problem.line is None and problem.field:
+        return f"{problem.field}: {problem.message}"
+    return str(problem)
 
 
 def _one_line(exc: BaseException) -> str:

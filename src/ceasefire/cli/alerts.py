@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import json_option, note, open_workspace, print_json, workspace_option
 from ceasefire.web.alerts import delete_alert, public_alert
 
 
@@ -33,11 +33,15 @@ def alerts_list(workspace: Path | None, as_json: bool) -> None:
 @alerts.command("delete")
 @click.argument("alert_id")
 @workspace_option
-def alerts_delete(alert_id: str, workspace: Path | None) -> None:
+@json_option
+def alerts_delete(alert_id: str, workspace: Path | None, as_json: bool) -> None:
     """Delete ALERT_ID with its matches and webhook delivery log."""
     with open_workspace(workspace) as ws:
         delete_alert(ws.store, alert_id, ws.settings.workspace.actor)
-    click.echo(f"deleted alert {alert_id}")
+    if as_json:
+        print_json({"deleted": alert_id})
+    else:
+        note(f"deleted alert {alert_id}")
 
 
 def register(cli: click.Group) -> None:

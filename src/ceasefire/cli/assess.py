@@ -28,12 +28,11 @@ from ceasefire.services.assess import assess as run_assess
               help="Batch engine: local, or dask (time blocks on dask.distributed: the "
                    "[engine] scheduler of ceasefire.toml, else a LocalCluster); both give the "
                    "same findings.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @json_option
 def assess(workspace: Path | None, agreement_id: str, as_if_in_force: bool, engine: str,
-           quiet: bool, as_json: bool) -> None:
+           as_json: bool) -> None:
     """Attribute the window's incidents and make findings for every provision."""
-    with open_workspace(workspace) as ws, progress_bar(quiet or as_json) as progress, \
+    with open_workspace(workspace) as ws, progress_bar() as progress, \
             engine_session(ws, engine):
         task = progress.add_task(f"assess {agreement_id}", total=5)
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from ceasefire.cli._common import (
-    console,
     json_option,
     open_workspace,
     print_json,
+    print_rows,
     workspace_option,
 )
 from ceasefire.services.claims import check_claims, read_claim_files
@@ -35,12 +34,11 @@ def check(workspace: Path | None, files: tuple[Path, ...], as_json: bool) -> Non
     if as_json:
         print_json([v.to_dict() for _, v in results])
         return
-    table = Table("claim", "verdict", "measured", "coverage", "reason")
-    for _, v in results:
-        table.add_row(v.claim_id, v.verdict, "" if v.measured is None else str(v.measured),
-                      "" if v.coverage is None else f"{v.coverage:.2f}",
-                      v.reason + (f" [caveat: {v.caveat}]" if v.caveat else ""))
-    console.print(table)
+    print_rows(["claim", "verdict", "measured", "coverage", "reason"],
+               [(v.claim_id, v.verdict, v.measured,
+                 None if v.coverage is None else f"{v.coverage:.2f}",
+                 v.reason + (f" [caveat: {v.caveat}]" if v.caveat else ""))
+                for _, v in results], right=["measured", "coverage"])
 
 
 def register(cli: click.Group) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import progress_bar
+from ceasefire.cli._common import json_option, print_json, progress_bar
 from ceasefire.config import CONFIG_FILE
 from ceasefire.errors import WorkspaceError
 from ceasefire.services.demo import EXAMPLES, RUNS, run_demo
@@ -25,12 +25,12 @@ STEPS = 3 + 2 * len(RUNS) + 1
               default=EXAMPLES, show_default=False,
               help="The examples folder (sample, agreements, claims). Default: the "
                    "checkout's, else the installed package's.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def demo(directory: Path, force: bool, examples: Path, quiet: bool) -> None:
+@json_option
+def demo(directory: Path, force: bool, examples: Path, as_json: bool) -> None:
     """Create a workspace from the bundled 2025 sample, run everything, write the reports.
 
-    Ingest (VIINA reports, energy-strike screen), fuse, import DeepState snapshots, assess
-    the energy moratorium, the Easter and May truces and the 30-day proposal (as if in
+    Import DeepState snapshots, ingest (VIINA reports, energy-strike screen, the RU MoD's
+    posts and the UA Air Force's waves), fuse, assess the energy moratorium, the Easter and May truces and the 30-day proposal (as if in
     force), check the March 2025 and truce claims, and write HTML/PDF/Markdown/JSON reports.
     """
     if directory.exists() and any(directory.iterdir()):
@@ -41,7 +41,7 @@ def demo(directory: Path, force: bool, examples: Path, quiet: bool) -> None:
             raise WorkspaceError(f"{directory} is not a ceasefire workspace: not replacing it")
         shutil.rmtree(directory)
     started = time.perf_counter()
-    with progress_bar(quiet) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("demo", total=STEPS)
 
         def step(name: str) -> None:
@@ -50,6 +50,13 @@ def demo(directory: Path, force: bool, examples: Path, quiet: bool) -> None:
         summary = run_demo(directory, examples=examples, step=step)
         progress.update(task, description="demo: done", completed=STEPS)
     elapsed = time.perf_counter() - started
+    if as_json:
+        print_json({"workspace": str(summary.workspace), "seconds": round(elapsed, 1),
+                    "reports_read": summary.reports_read, "reports_added": summary.reports_added,
+                    "incidents": summary.incidents, "snapshots": summary.snapshots,
+                    "findings": summary.findings, "claims": summary.claims,
+                    "report_files": [str(p) for p in summary.report_files]})
+        return
     click.echo(f"\nworkspace {summary.workspace} ({elapsed:.0f} s)")
     click.echo(f"  reports: {summary.reports_read} read, {summary.reports_added} added; "
                f"{summary.incidents} incidents; {summary.snapshots} control snapshots")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import open_workspace, workspace_option
+from ceasefire.cli._common import json_option, note, open_workspace, print_json, workspace_option
 from ceasefire.formats.writers import WRITER_FORMATS
 from ceasefire.services.export import (
     export_control,
@@ -26,6 +26,13 @@ _output = click.option("--output", "-o", type=click.Path(dir_okay=False, path_ty
                        required=True, help="File to write (written atomically).")
 
 
+def _wrote(rows: int, what: str, output: Path, format_name: str, as_json: bool) -> None:
+    if as_json:
+        print_json({"rows": rows, "output": str(output), "format": format_name})
+    else:
+        note(f"wrote {rows} {what}(s) to {output}")
+
+
 @click.group()
 def export() -> None:
     """Export reports, incidents, findings or control snapshots (CSV cells are defused
@@ -37,13 +44,14 @@ def export() -> None:
 @_output
 @click.option("--source-id", default=None, help="Only the reports of this source.")
 @workspace_option
+@json_option
 def reports(format_name: str, output: Path, source_id: str | None,
-            workspace: Path | None) -> None:
+            workspace: Path | None, as_json: bool) -> None:
     """Reports in the canonical reports.csv columns, plus global_id (source_id:report_id)."""
     with open_workspace(workspace) as ws:
         where = {"source_id": source_id} if source_id else None
         n = export_reports(ws.store, format_name, output, where)
-    click.echo(f"wrote {n} report(s) to {output}", err=True)
+    _wrote(n, "report", output, format_name, as_json)
 
 
 def _table_command(name: str, noun: str, write: Callable[[Store, str, Path], int],
@@ -53,10 +61,11 @@ def _table_command(name: str, noun: str, write: Callable[[Store, str, Path], int
     @_format
     @_output
     @workspace_option
-    def command(format_name: str, output: Path, workspace: Path | None) -> None:
+    @json_option
+    def command(format_name: str, output: Path, workspace: Path | None, as_json: bool) -> None:
         with open_workspace(workspace) as ws:
             n = write(ws.store, format_name, output)
-        click.echo(f"wrote {n} {noun}(s) to {output}", err=True)
+        _wrote(n, noun, output, format_name, as_json)
 
     command.__doc__ = help_text
     export.command(name)(command)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from ceasefire.cli._common import (
-    console,
+    ISO_TIME,
+    ISO_TIME_HELP,
+    PARTY,
+    When,
     json_option,
+    jsonable,
+    note,
     open_workspace,
     print_json,
+    print_rows,
     workspace_option,
 )
 from ceasefire.services import findings as svc
@@ -22,11 +27,16 @@ def findings() -> None:
     """Findings: incidents assessed against provisions."""
 
 
+JSON_FIELDS = ("rationale", "subject")
+
+
 def _filter(agreement: str | None, verdict: tuple[str, ...], party: str | None,
-            provision: str | None, day_from: str | None, day_to: str | None,
+            provision: str | None, day_from: When | None, day_to: When | None,
             min_probability: float | None) -> svc.FindingFilter:
-    return svc.FindingFilter(agreement, list(verdict) or None, party, provision, day_from,
-                             day_to, min_probability)
+    # findings are per day: a time bound selects its (UTC) day
+    return svc.FindingFilter(agreement, list(verdict) or None, party, provision,
+                             day_from.day.isoformat() if day_from else None,
+                             day_to.day.isoformat() if day_to else None, min_probability)
 
 
 def filter_options(func):  # type: ignore[no-untyped-def]
@@ -35,10 +45,10 @@ def filter_options(func):  # type: ignore[no-untyped-def]
         click.option("--verdict", multiple=True,
                      help="violation, likely, possible, not_a_violation, undetermined "
                           "(repeatable)."),
-        click.option("--party", help="Attributed party."),
+        click.option("--party", type=PARTY, help="Attributed party (UA, RU, US)."),
         click.option("--provision", help="Provision id."),
-        click.option("--from", "day_from", help="First day (YYYY-MM-DD)."),
-        click.option("--to", "day_to", help="Last day (YYYY-MM-DD)."),
+        click.option("--from", "day_from", type=ISO_TIME, help=f"First day. {ISO_TIME_HELP}"),
+        click.option("--to", "day_to", type=ISO_TIME, help=f"Last day. {ISO_TIME_HELP}"),
         click.option("--min-probability", type=float, help="Lowest probability."),
     ]):
         func = decorator(func)
@@ -52,21 +62,21 @@ def filter_options(func):  # type: ignore[no-untyped-def]
 @click.option("--offset", type=int, default=0)
 @json_option
 def list_(workspace: Path | None, agreement: str | None, verdict: tuple[str, ...],
-          party: str | None, provision: str | None, day_from: str | None, day_to: str | None,
-          min_probability: float | None, limit: int, offset: int, as_json: bool) -> None:
+          party: str | None, provision: str | None, day_from: When | None,
+          day_to: When | None, min_probability: float | None, limit: int, offset: int,
+          as_json: bool) -> None:
     """List findings, most probable first within each day."""
     with open_workspace(workspace) as ws:
         rows = svc.list_findings(ws.store, _filter(agreement, verdict, party, provision,
                                                    day_from, day_to, min_probability),
                                  limit=limit, offset=offset)
     if as_json:
-        print_json(rows)
+        print_json([jsonable(r, json_fields=JSON_FIELDS) for r in rows])
         return
-    table = Table("finding", "day", "verdict", "p", "party", "review")
-    for r in rows:
-        table.add_row(r["finding_id"], r["day"] or "", r["verdict"], f"{r['probability']:.2f}",
-                      r["attributed_party"] or "", r["review_state"])
-    console.print(table)
+    print_rows(["finding", "day", "verdict", "p", "party", "review"],
+               [(r["finding_id"], r["day"], r["verdict"], f"{r['probability']:.2f}",
+                 r["attributed_party"], r["review_state"]) for r in rows], right=["p"])
+    note(f"{len(rows)} finding(s)" + (" (more with --offset)" if len(rows) == limit else ""))
 
 
 @findings.command("aggregate")
@@ -76,8 +86,8 @@ def list_(workspace: Path | None, agreement: str | None, verdict: tuple[str, ...
               help="Comma-separated keys: party, day, zone, provision, verdict.")
 @json_option
 def aggregate(workspace: Path | None, agreement: str | None, verdict: tuple[str, ...],
-              party: str | None, provision: str | None, day_from: str | None,
-              day_to: str | None, min_probability: float | None, by: str,
+              party: str | None, provision: str | None, day_from: When | None,
+              day_to: When | None, min_probability: float | None, by: str,
               as_json: bool) -> None:
     """Count findings by party × day (or by zone, provision, verdict)."""
     keys = [k.strip() for k in by.split(",") if k.strip()]
@@ -88,10 +98,7 @@ def aggregate(workspace: Path | None, agreement: str | None, verdict: tuple[str,
     if as_json:
         print_json([{**dict(zip(keys, k, strict=True)), "count": n} for k, n in counts.items()])
         return
-    table = Table(*keys, "count")
-    for key, n in counts.items():
-        table.add_row(*key, str(n))
-    console.print(table)
+    print_rows([*keys, "count"], [(*key, n) for key, n in counts.items()], right=["count"])
     click.echo(f"total {sum(counts.values())} findings ({', '.join(flt.verdicts or [])})")
 
 
@@ -104,7 +111,7 @@ def show(workspace: Path | None, finding_id: str, as_json: bool) -> None:
     with open_workspace(workspace) as ws:
         row = svc.get_finding(ws.store, finding_id)
     if as_json:
-        print_json(row)
+        print_json(jsonable(row, json_fields=JSON_FIELDS))
         return
     click.echo(f"{row['finding_id']}\n  verdict {row['verdict']} (p={row['probability']:.3f}), "
                f"attributed to {row['attributed_party'] or 'nobody'}, day {row['day']}, "
@@ -119,9 +126,12 @@ def show(workspace: Path | None, finding_id: str, as_json: bool) -> None:
 
 
 def _act(workspace: Path | None, finding_id: str, action: str, actor: str, role: str,
-         note: str | None, party: str | None) -> None:
+         text: str | None, party: str | None, as_json: bool) -> None:
     with open_workspace(workspace) as ws:
-        event = svc.act(ws, finding_id, action, actor=actor, role=role, note=note, party=party)
+        event = svc.act(ws, finding_id, action, actor=actor, role=role, note=text, party=party)
+    if as_json:
+        print_json(event)
+        return
     click.echo(f"{action} recorded on {finding_id} (ledger entry {event['ledger_seq']})")
 
 
@@ -135,23 +145,26 @@ def _act(workspace: Path | None, finding_id: str, action: str, actor: str, role:
 @click.option("--actor", required=True, help="Who reviews.")
 @click.option("--role", type=click.Choice(svc.REVIEWER_ROLES), default="monitor",
               show_default=True)
+@json_option
 def review(workspace: Path | None, finding_id: str, action: str | None, note: str | None,
-           actor: str, role: str) -> None:
+           actor: str, role: str, as_json: bool) -> None:
     """A monitor confirms, rejects or disputes a finding."""
     if not action:
         raise click.UsageError("choose --confirm, --reject or --dispute")
-    _act(workspace, finding_id, action, actor, role, note, None)
+    _act(workspace, finding_id, action, actor, role, note, None, as_json)
 
 
 @findings.command("reply")
 @workspace_option
 @click.argument("finding_id")
-@click.option("--party", required=True, help="The liaison's party.")
+@click.option("--party", required=True, type=PARTY, help="The liaison's party (UA, RU, US).")
 @click.option("--note", required=True, help="The reply.")
 @click.option("--actor", required=True, help="The liaison officer.")
-def reply(workspace: Path | None, finding_id: str, party: str, note: str, actor: str) -> None:
+@json_option
+def reply(workspace: Path | None, finding_id: str, party: str, note: str, actor: str,
+          as_json: bool) -> None:
     """A party's liaison replies to a finding about that party."""
-    _act(workspace, finding_id, "reply", actor, "liaison", note, party)
+    _act(workspace, finding_id, "reply", actor, "liaison", note, party, as_json)
 
 
 @findings.command("publish")
@@ -160,9 +173,11 @@ def reply(workspace: Path | None, finding_id: str, party: str, note: str, actor:
 @click.option("--actor", required=True)
 @click.option("--role", type=click.Choice(svc.PUBLISHER_ROLES), default="analyst",
               show_default=True)
-def publish(workspace: Path | None, finding_id: str, actor: str, role: str) -> None:
+@json_option
+def publish(workspace: Path | None, finding_id: str, actor: str, role: str,
+            as_json: bool) -> None:
     """Make a finding visible to the public."""
-    _act(workspace, finding_id, "publish", actor, role, None, None)
+    _act(workspace, finding_id, "publish", actor, role, None, None, as_json)
 
 
 def register(cli: click.Group) -> None:

@@ -3,32 +3,30 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ceasefire.cli._common import json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import (
+    ISO_TIME,
+    ISO_TIME_HELP,
+    When,
+    json_option,
+    jsonable,
+    note,
+    open_workspace,
+    print_json,
+    workspace_option,
+)
+from ceasefire.cli._common import iso_time as _iso
 from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.profile import BANDS
 from ceasefire.errors import InputError, NotFound
 from ceasefire.services.fusion import get_incident
 from ceasefire.store.conditions import Between, Ge, In, Le
 
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
-def _epoch(text: str, option: str) -> float:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(f"not an ISO 8601 date or time: {text!r}", field=option) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.timestamp()
+REPORT_EPOCHS = ("t_start", "t_end", "ingested_at")
 
 
 def _bbox(text: str) -> tuple[float, float, float, float]:
@@ -42,7 +40,10 @@ def _bbox(text: str) -> tuple[float, float, float, float]:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("breakdown", "attribution_basis")}
+    """An incident for --json: ISO 8601 times (time_start/time_end, as exports and /ogc
+    name them) in place of the stored epoch seconds; the attribution basis as an object."""
+    out = jsonable({k: v for k, v in row.items() if k not in ("breakdown", "t_start", "t_end")},
+                   json_fields=["attribution_basis"])
     out["time_start"], out["time_end"] = _iso(row["t_start"]), _iso(row["t_end"])
     return out
 
@@ -59,13 +60,15 @@ def incidents() -> None:
 @click.option("--band", type=click.Choice(BANDS), multiple=True,
               help="Only these confidence bands (repeatable).")
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=None)
-@click.option("--from", "from_", default=None, help="Incidents ending at or after (ISO 8601).")
-@click.option("--to", default=None, help="Incidents starting at or before (ISO 8601).")
+@click.option("--from", "from_", type=ISO_TIME, default=None,
+              help=f"Incidents ending at or after this. {ISO_TIME_HELP}")
+@click.option("--to", type=ISO_TIME, default=None,
+              help=f"Incidents starting at or before this (a bare day: all of it). {ISO_TIME_HELP}")
 @click.option("--bbox", default=None, help="WEST,SOUTH,EAST,NORTH in degrees.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 def list_(workspace: Path | None, category: tuple[str, ...], band: tuple[str, ...],
-          min_confidence: float | None, from_: str | None, to: str | None, bbox: str | None,
+          min_confidence: float | None, from_: When | None, to: When | None, bbox: str | None,
           limit: int, as_json: bool) -> None:
     """List incidents, newest first, with filters."""
     where: dict[str, Any] = {}
@@ -76,9 +79,9 @@ def list_(workspace: Path | None, category: tuple[str, ...], band: tuple[str, ..
     if min_confidence is not None:
         where["confidence"] = Ge(min_confidence)
     if from_:
-        where["t_end"] = Ge(_epoch(from_, "--from"))
+        where["t_end"] = Ge(from_.start)
     if to:
-        where["t_start"] = Le(_epoch(to, "--to"))
+        where["t_start"] = Le(to.end)
     if bbox:
         west, south, east, north = _bbox(bbox)
         where["lon"], where["lat"] = Between(west, east), Between(south, north)
@@ -92,10 +95,10 @@ def list_(workspace: Path | None, category: tuple[str, ...], band: tuple[str, ..
     click.echo(f"{'incident_id':<20} {'time (UTC)':<16} {'lat':>8} {'lon':>8} "
                f"{'category':<21} {'rep':>4} {'grp':>3} {'conf':>5} band")
     for r in rows:
-        click.echo(f"{r['incident_id']:<20} {_iso(r['t_start'])[:16]:<16} {r['lat']:>8.4f} "
+        click.echo(f"{r['incident_id']:<20} {str(_iso(r['t_start']))[:16]:<16} {r['lat']:>8.4f} "
                    f"{r['lon']:>8.4f} {r['category']:<21} {r['n_reports']:>4} "
                    f"{r['n_origin_groups']:>3} {r['confidence']:>5.3f} {r['band']}")
-    click.echo(f"{len(rows)} incident(s)", err=True)
+    note(f"{len(rows)} incident(s)")
 
 
 @click.group()
@@ -117,7 +120,8 @@ def show(incident_id: str, workspace: Path | None, as_json: bool) -> None:
     detail = json.loads(row["breakdown"])
     if as_json:
         print_json({"incident": _public(row), "breakdown": detail, "sources": sources,
-                    "reports": [{k: v for k, v in r.items() if k != "extra"} for r in reports]})
+                    "reports": [jsonable({k: v for k, v in r.items() if k != "extra"},
+                                         epoch_fields=REPORT_EPOCHS) for r in reports]})
         return
     click.echo(f"{row['incident_id']}  {row['category']}  {_iso(row['t_start'])} .. "
                f"{_iso(row['t_end'])}")

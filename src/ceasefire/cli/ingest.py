@@ -15,7 +15,12 @@ import click
 from rich.progress import TaskID
 
 from ceasefire.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTIAL
-from ceasefire.cli._common import json_option, open_workspace, progress_bar, workspace_option
+from ceasefire.cli._common import (
+    json_option,
+    open_workspace,
+    progress_bar,
+    workspace_option,
+)
 from ceasefire.errors import InputError
 from ceasefire.formats.registry import FORMAT_NAMES, get_reader
 from ceasefire.services.ingest import check_readable, ingest_file
@@ -31,11 +36,10 @@ from ceasefire.services.ingest import check_readable, ingest_file
 @click.option("--source-id", default=None,
               help="Source of the reports where the file does not name one; for dataset "
                    "formats, the id to register the dataset's source under.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @json_option
 def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
-           source_id: str | None, quiet: bool, workspace: Path | None, as_json: bool) -> int:
+           source_id: str | None, workspace: Path | None, as_json: bool) -> int:
     """Ingest report FILE(s): validate, quarantine bad rows, record one ledger entry per file.
 
     \b
@@ -48,7 +52,7 @@ def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
     check_readable(files)
     summaries = []
     failed = False
-    with open_workspace(workspace) as ws, progress_bar(quiet=quiet or len(files) == 0) as bar:
+    with open_workspace(workspace) as ws, progress_bar(quiet=len(files) == 0) as bar:
         for path in files:
             size = max(path.stat().st_size, 1)
             task = bar.add_task(path.name, total=size)
@@ -75,6 +79,7 @@ def ingest(files: tuple[Path, ...], format_name: str, mapping: Path | None,
                        f"rejected {s.rejected}" + (f" (ledger entry {s.ledger_seq})"
                                                    if s.ledger_seq else ""))
     if any(s.rejected for s in summaries):
+        # a warning that goes with exit code 3, not a note: shown under -q too
         click.echo("rejected rows are in the quarantine: `ceasefire quarantine list`", err=True)
     if failed:
         return EXIT_BAD_INPUT

@@ -8,9 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from ceasefire.cli._common import console, json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import (
+    json_option,
+    note,
+    open_workspace,
+    print_json,
+    print_rows,
+    workspace_option,
+)
 from ceasefire.record import checkpoints
 from ceasefire.record import keys as svc
 
@@ -67,11 +73,10 @@ def list_(workspace: Path | None, as_json: bool) -> None:
     if as_json:
         print_json({"log_id": chain.log_id if chain else None, "keys": rows})
         return
-    table = Table("key", "since entry", "created", "replaces", "active", "private key here")
-    for r in rows:
-        table.add_row(r["key_id"], str(r["ledger_seq"]), r["created_at"], r["previous_key"] or "",
-                      "yes" if r["active"] else "", "yes" if r["private_key_here"] else "")
-    console.print(table)
+    print_rows(["key", "since entry", "created", "replaces", "active", "private key here"],
+               [(r["key_id"], r["ledger_seq"], r["created_at"], r["previous_key"],
+                 "yes" if r["active"] else "", "yes" if r["private_key_here"] else "")
+                for r in rows])
 
 
 @click.command()
@@ -88,7 +93,7 @@ def checkpoint(workspace: Path | None, as_json: bool) -> None:
                                         "signature")})
         return
     if created_key:
-        click.echo(f"created signing key {row['key_id']} (log id {row['key_id']})", err=True)
+        note(f"created signing key {row['key_id']} (log id {row['key_id']})")
     click.echo(f"checkpoint of entries 1..{row['tree_size']}: root {row['root']}, "
                f"signed by {row['key_id']} at {row['time']}")
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from ceasefire.cli._common import console, json_option, open_workspace, print_json, workspace_option
+from ceasefire.cli._common import (
+    json_option,
+    open_workspace,
+    print_json,
+    print_rows,
+    workspace_option,
+)
 from ceasefire.services.sources import add_sources_file, list_sources
 
 
@@ -40,14 +46,9 @@ def list_(workspace: Path | None, as_json: bool) -> None:
     if as_json:
         print_json(rows)
         return
-    from rich.table import Table
-
-    table = Table("source_id", "name", "kind", "affiliation", "reliability", "origin_group",
-                  "reports")
-    for row in rows:
-        table.add_row(*(str(row[c]) for c in ("source_id", "name", "kind", "affiliation",
-                                              "reliability", "origin_group", "reports")))
-    console.print(table)
+    columns = ["source_id", "name", "kind", "affiliation", "reliability", "origin_group",
+               "reports"]
+    print_rows(columns, [[row[c] for c in columns] for row in rows], right=["reports"])
 
 
 def register(cli: click.Group) -> None:

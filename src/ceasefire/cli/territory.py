@@ -7,14 +7,17 @@ it and says so; with no snapshot at all before the date it names the dates that 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ceasefire.cli._common import (
+    ISO_TIME,
+    When,
     json_option,
+    note,
     open_workspace,
     print_json,
     progress_bar,
@@ -24,18 +27,18 @@ from ceasefire.core.territory import SIDES
 from ceasefire.errors import InputError
 from ceasefire.services import territory as svc
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+DATE = ISO_TIME  # any ISO 8601 date or time; territory works on its (UTC) day
 POSITIVE_KM = click.FloatRange(min=0, min_open=True)
 NON_NEGATIVE = click.FloatRange(min=0)
 
 
-def _day(value: datetime) -> date:
-    return value.date()
+def _day(value: When) -> date:
+    return value.day
 
 
 def _note(text: str) -> None:
     if text:
-        click.echo(f"note: {text}", err=True)
+        note(f"note: {text}")
 
 
 def source_option(func: Any) -> Any:
@@ -71,14 +74,13 @@ def territory() -> None:
 @click.option("--source", default=None,
               help="Source name to store the snapshots under (default: deepstate, geojson "
                    "or places, after the format).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @workspace_option
 @json_option
-def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
+def import_(files: tuple[Path, ...], fmt: str, snapshot_date: When | None,
             status_column: str, places: Path | None, id_column: str, source: str | None,
-            quiet: bool, workspace: Path | None, as_json: bool) -> None:
+            workspace: Path | None, as_json: bool) -> None:
     """Import control snapshot FILE(s); snapshots already stored are skipped."""
-    with open_workspace(workspace) as ws, progress_bar(quiet=quiet) as bar:
+    with open_workspace(workspace) as ws, progress_bar() as bar:
         task = bar.add_task("reading", total=len(files))
         areas = bar.add_task("areas", total=None, visible=False)
 
@@ -102,7 +104,7 @@ def import_(files: tuple[Path, ...], fmt: str, snapshot_date: datetime | None,
                "already stored" + (f" (ledger entry {result.ledger_seq})"
                                    if result.ledger_seq else ""))
     for name in result.repaired:
-        click.echo(f"note: {name}: invalid rings repaired with make_valid", err=True)
+        note(f"note: {name}: invalid rings repaired with make_valid")
 
 
 @territory.command("list")
@@ -123,13 +125,13 @@ def list_(workspace: Path | None, as_json: bool) -> None:
 
 
 @territory.command()
-@click.option("--date", "day", type=DATE, required=True, help="Date (YYYY-MM-DD).")
+@click.option("--date", "day", type=DATE, required=True, help="Date (ISO 8601: YYYY-MM-DD, or a time, whose UTC day is used).")
 @click.option("--by", "by", type=click.Choice(["region"]), default=None,
               help="Also break the areas down by region (oblast).")
 @source_option
 @workspace_option
 @json_option
-def stats(day: datetime, by: str | None, source: str | None, workspace: Path | None,
+def stats(day: When, by: str | None, source: str | None, workspace: Path | None,
           as_json: bool) -> None:
     """Area and share of the national territory held by each side on a date."""
     with open_workspace(workspace) as ws:
@@ -172,11 +174,11 @@ def stats(day: datetime, by: str | None, source: str | None, workspace: Path | N
 @source_option
 @workspace_option
 @json_option
-def change(start: datetime, end: datetime, side: str | None, min_km2: float,
+def change(start: When, end: When, side: str | None, min_km2: float,
            output: Path | None, source: str | None, workspace: Path | None,
            as_json: bool) -> None:
     """Polygons gained and lost by each side between two dates, with their areas."""
-    if end < start:
+    if _day(end) < _day(start):
         raise InputError(f"--to {_day(end)} is before --from {_day(start)}", field="--to")
     with open_workspace(workspace) as ws:
         before = svc.control_on(ws, _day(start), source)
@@ -216,7 +218,7 @@ def change(start: datetime, end: datetime, side: str | None, min_km2: float,
 @source_option
 @workspace_option
 @json_option
-def series(start: datetime, end: datetime, side: str, output: Path | None,
+def series(start: When, end: When, side: str, output: Path | None,
            source: str | None, workspace: Path | None, as_json: bool) -> None:
     """Area held on every snapshot date in a period, as a table and optionally a PNG chart."""
     with open_workspace(workspace) as ws:
@@ -250,7 +252,7 @@ def series(start: datetime, end: datetime, side: str, output: Path | None,
 @source_option
 @workspace_option
 @json_option
-def contact_line_cmd(day: datetime, border_tolerance_km: float, min_part_km: float,
+def contact_line_cmd(day: When, border_tolerance_km: float, min_part_km: float,
                      output: Path | None, source: str | None, workspace: Path | None,
                      as_json: bool) -> None:
     """The contact line on a date (inside the country, not the border or coast) and its length."""
@@ -291,7 +293,7 @@ def contact_line_cmd(day: datetime, border_tolerance_km: float, min_part_km: flo
 @source_option
 @workspace_option
 @json_option
-def buffers(day: datetime, distances: tuple[float, ...], rings: bool,
+def buffers(day: When, distances: tuple[float, ...], rings: bool,
             border_tolerance_km: float, min_part_km: float, output: Path, source: str | None,
             workspace: Path | None, as_json: bool) -> None:
     """Buffer bands on either side of the contact line, clipped to the country."""
@@ -326,7 +328,7 @@ def buffers(day: datetime, distances: tuple[float, ...], rings: bool,
 @source_option
 @workspace_option
 @json_option
-def gains(start: datetime, end: datetime, tolerance_km2: float, min_polygon_km2: float,
+def gains(start: When, end: When, tolerance_km2: float, min_polygon_km2: float,
           output: Path | None, source: str | None, workspace: Path | None,
           as_json: bool) -> None:
     """Territory gained during a window beyond a tolerance: the geometry for no_advance."""

@@ -26,15 +26,20 @@ from ceasefire.workspace import Workspace
               help="Create the signing key (keys/<id>.key) and pin its log id in "
                    "ceasefire.toml. Without one, nothing signs the ledger: an edit with a "
                    "recomputed chain passes `verify`.")
+@json_option
 def init(directory: Path, database: str | None, name: str | None, timezone: str | None,
-         key: bool) -> None:
+         key: bool, as_json: bool) -> None:
     """Create a workspace: ceasefire.toml, a migrated database and a signing key."""
     with Workspace.init(directory, database=database, name=name, timezone=timezone) as ws:
         database_shown = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", ws.settings.workspace.database)
+        kid = keys.init_key(ws) if key else None
+        if as_json:
+            print_json({"workspace": str(ws.root), "database": database_shown,
+                        "schema_version": ws.store.schema_version(), "log_id": kid})
+            return
         click.echo(f"created workspace {ws.root} (database {database_shown}, "
                    f"schema version {ws.store.schema_version()})")
-        if key:
-            kid = keys.init_key(ws)
+        if kid is not None:
             click.echo(f"created signing key {kid}: publish the log id {kid}; back up "
                        f"{keys.keys_dir(ws) / (kid + '.key')} and never share it")
 

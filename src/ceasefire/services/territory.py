@@ -31,7 +31,6 @@ from shapely.geometry import shape
 
 from ceasefire.core.advances import Advance, AdvanceReport, advances
 from ceasefire.core.contact_line import Band, ContactLine, buffer_bands, contact_line
-from ceasefire.core.geodesy import GEOD
 from ceasefire.core.territory import (
     SIDES,
     Change,
@@ -337,17 +336,10 @@ def series_of(maps: Sequence[ControlMap], side: str) -> list[SeriesPoint]:
 # -- GeoJSON features of results --------------------------------------------------------------
 def nearest_settlements(points: Sequence[tuple[float, float]]) -> list[tuple[str, float]]:
     """The nearest GeoNames settlement (population ≥ 1,000) and its distance in km for each
-    ``(lon, lat)``, from the offline ``reverse_geocoder`` table; names a place in a finding."""
-    if not points:
-        return []
-    import reverse_geocoder
+    ``(lon, lat)``, from the bundled gazetteer; names a place in a finding."""
+    from ceasefire.services.geocode import nearest_settlements as nearest
 
-    hits = reverse_geocoder.search([(lat, lon) for lon, lat in points], mode=1, verbose=False)
-    out = []
-    for (lon, lat), hit in zip(points, hits, strict=True):
-        _, _, metres = GEOD.inv(lon, lat, float(hit["lon"]), float(hit["lat"]))
-        out.append((str(hit["name"]), round(metres / 1000.0, 1)))
-    return out
+    return nearest(points)
 
 
 def change_features(change: Change, sides: Iterable[str] = SIDES) -> list[dict[str, Any]]:
