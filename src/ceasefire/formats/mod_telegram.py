@@ -276,7 +276,7 @@ class ModTelegramReader(Reader):
     """Reader for the scraped RU MoD Telegram snippets."""
 
     def __init__(self) -> None:
-        super().__init__(name="mod-telegram", timezone="UTC")
+        super().__init__(name="mod-telegram", timezone="UTC", screening="annotate")
 
     def sources(self, source_id: str | None) -> list[Source]:
         return [Source(source_id or SOURCE_ID, "Russian Ministry of Defence (Telegram)",
