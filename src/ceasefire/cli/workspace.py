@@ -33,7 +33,13 @@ def init(directory: Path, database: str | None, name: str | None, timezone: str 
         database_shown = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", ws.settings.workspace.database)
         click.echo(f"created workspace {ws.root} (database {database_shown}, "
                    f"schema version {ws.store.schema_version()})")
-        if key:
+        known = keys.chain(ws.store)
+        if known is not None:  # a database that already holds a record (a restore)
+            ws.pin_log_id(known.log_id)
+            click.echo(f"the database already has signing keys of log {known.log_id}: pinned "
+                       "it; compare it with the published log id, and copy keys/ from the "
+                       "original workspace to sign here")
+        elif key:
             kid = keys.init_key(ws)
             click.echo(f"created signing key {kid}: publish the log id {kid}; back up "
                        f"{keys.keys_dir(ws) / (kid + '.key')} and never share it")
