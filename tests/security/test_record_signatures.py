@@ -108,3 +108,15 @@ def test_pinning_the_log_id_keeps_the_rest_of_ceasefire_toml(cli, tmp_path: Path
     text = toml.read_text()
     assert "# the mission's own note" in text and 'banner = "test"' in text
     assert tomllib.loads(text)["workspace"]["log_id"]
+
+
+def test_init_on_a_database_with_keys_pins_them_and_makes_no_new_key(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db, log_id = _default_workspace(cli, tmp_path / "ws")
+    restored = tmp_path / "restored"
+    restored.mkdir()
+    shutil.copy(db, restored / "ceasefire.db")
+    result = cli("init", restored)
+    assert result.exit_code == 0 and f"already has signing keys of log {log_id}" in result.stdout
+    assert tomllib.loads((restored / "ceasefire.toml").read_text())["workspace"]["log_id"] == log_id
+    assert not (restored / "keys").exists()
+    assert cli("verify", "-w", restored).exit_code == 0

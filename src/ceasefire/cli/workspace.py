@@ -32,14 +32,24 @@ def init(directory: Path, database: str | None, name: str | None, timezone: str 
     """Create a workspace: ceasefire.toml, a migrated database and a signing key."""
     with Workspace.init(directory, database=database, name=name, timezone=timezone) as ws:
         database_shown = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", ws.settings.workspace.database)
-        kid = keys.init_key(ws) if key else None
+        known = keys.chain(ws.store)
+        kid = None
+        if known is not None:  # a database that already holds a record (a restore)
+            ws.pin_log_id(known.log_id)
+        elif key:
+            kid = keys.init_key(ws)
         if as_json:
             print_json({"workspace": str(ws.root), "database": database_shown,
-                        "schema_version": ws.store.schema_version(), "log_id": kid})
+                        "schema_version": ws.store.schema_version(),
+                        "log_id": known.log_id if known is not None else kid})
             return
         click.echo(f"created workspace {ws.root} (database {database_shown}, "
                    f"schema version {ws.store.schema_version()})")
-        if kid is not None:
+        if known is not None:
+            click.echo(f"the database already has signing keys of log {known.log_id}: pinned "
+                       "it; compare it with the published log id, and copy keys/ from the "
+                       "original workspace to sign here")
+        elif kid is not None:
             click.echo(f"created signing key {kid}: publish the log id {kid}; back up "
                        f"{keys.keys_dir(ws) / (kid + '.key')} and never share it")
 
