@@ -77,6 +77,22 @@ def test_features_are_deterministic_and_use_the_context() -> None:
     assert "tok:uav" in a and "held:outside" in a and "c:<виб" in a
 
 
+def test_fast_encoding_reads_exactly_the_features_of_headline_features() -> None:
+    """``encode`` caches per word; it must give the vocabulary's indices of
+    :func:`headline_features`, headline by headline."""
+    model = packaged_model()
+    rows = corpus()[:300]
+    from build_model import context_of
+
+    contexts = [context_of(r) for r in rows]
+    flat, starts = model.encode([r["headline"] for r in rows], contexts)
+    for n, (r, ctx) in enumerate(zip(rows, contexts, strict=True)):
+        expected = {model.index[f] for f in headline_features(r["headline"], ctx)
+                    if f in model.index}
+        assert set(flat[starts[n]:starts[n + 1]].tolist()) == expected
+        assert starts[n + 1] - starts[n] == len(expected)
+
+
 def test_floors_on_the_test_split() -> None:
     """Floors a little under the figures measured in bench/RESULTS.md: a worse model fails.
     The test split is only ever read here and by bench/bench_screening.py."""
