@@ -35,7 +35,7 @@ from synthetic import generate
 
 from ceasefire.core.blocking import haversine_m
 from ceasefire.core.confidence import combine, is_neutral_monitor, score_reports
-from ceasefire.core.fusion import ReportArrays, fuse
+from ceasefire.core.fusion import ReportArrays, fit_model, fuse, member_links
 from ceasefire.core.profile import DEFAULT_PROFILE, ScoringProfile
 
 EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
@@ -62,12 +62,13 @@ def load(sources: pd.DataFrame, reports: pd.DataFrame) -> tuple[ReportArrays, pd
     """Canonical frames → fusion arrays + per-report source columns (a minimal local loader)."""
     t_start, t_end = to_epoch(reports["observed_at"], reports["time_uncertainty_min"])
     gid = (reports["source_id"] + ":" + reports["report_id"]).to_numpy()
+    meta = reports[["source_id", "perpetrator", "credibility"]].merge(
+        sources, on="source_id", how="left")
     arrays = ReportArrays.build(
         gid, reports["source_id"].to_numpy(), [None] * len(reports), t_start, t_end,
         reports["lat"].to_numpy(), reports["lon"].to_numpy(),
-        reports["location_uncertainty_m"].to_numpy(), reports["category"].tolist())
-    meta = reports[["source_id", "perpetrator", "credibility"]].merge(
-        sources, on="source_id", how="left")
+        reports["location_uncertainty_m"].to_numpy(), reports["category"].tolist(),
+        meta["affiliation"].fillna("neutral").astype(str).tolist())
     return arrays, meta
 
 
@@ -165,14 +166,17 @@ def evaluate(sources: pd.DataFrame, reports: pd.DataFrame, truth: pd.DataFrame,
     t_mid = (arrays.t_start + arrays.t_end) / 2
 
     started = time.perf_counter()
-    result = fuse(arrays, profile)
+    model = fit_model(arrays, profile)
+    result = fuse(arrays, model)
+    links = member_links(arrays, result.labels, model)
     scores = score_reports(profile, meta["reliability"].to_numpy(),
                            meta["credibility"].to_numpy(dtype=object),
                            meta["affiliation"].to_numpy(), meta["perpetrator"].to_numpy(
                                dtype=object))
     _, groups = np.unique(meta["origin_group"].astype(str), return_inverse=True)
     inc = combine(profile, result.labels, groups, scores.p,
-                  is_neutral_monitor(meta["kind"], meta["affiliation"]), int(groups.max()) + 1)
+                  is_neutral_monitor(meta["kind"], meta["affiliation"]), int(groups.max()) + 1,
+                  membership=links.membership)
     elapsed = time.perf_counter() - started
 
     out: dict[str, object] = {"reports": len(reports), "events": len(np.unique(event)),

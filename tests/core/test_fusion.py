@@ -1,20 +1,25 @@
-"""Fusion: merge rules, no chaining, blocking = brute force, determinism, incremental = batch."""
+"""Fusion: linkage rules, no chaining, blocking = brute force, determinism, incremental = batch."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from ceasefire.core import linkage
 from ceasefire.core.blocking import haversine_m
 from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
 from ceasefire.core.fusion import (
     ReportArrays,
     attach,
     compatibility_graph,
+    fit_model,
     fuse,
     summarize,
 )
-from ceasefire.core.profile import DEFAULT_PROFILE, profile_from_settings
+from ceasefire.core.linkage import LinkageModel
+from ceasefire.core.profile import DEFAULT_PROFILE
+
+MODEL = LinkageModel()  # the default (unfitted) parameters
 
 T = 1_745_000_000.0  # 2025-04-18
 
@@ -38,44 +43,43 @@ def groups(arr: ReportArrays, labels: np.ndarray) -> set[frozenset[str]]:
 
 def test_same_source_twice_one_minute_apart_is_two_incidents() -> None:
     arr = arrays([{"gid": "osce:1"}, {"gid": "osce:2", "t": T + 60}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
+    assert fuse(arr, MODEL).n_incidents == 2
 
 
 def test_same_source_with_one_event_ref_is_one_incident() -> None:
     arr = arrays([{"gid": "osce:1", "ev": "E7"}, {"gid": "osce:2", "t": T + 60, "ev": "E7"}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+    assert fuse(arr, MODEL).n_incidents == 1
 
 
 def test_two_sources_same_place_and_time_merge() -> None:
     arr = arrays([{"gid": "a:1"}, {"gid": "b:1", "t": T + 600, "lat": 48.01}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+    assert fuse(arr, MODEL).n_incidents == 1
 
 
 @pytest.mark.parametrize("change", [
-    {"t": T + 12 * 3600},           # too late for shelling's window
-    {"lat": 48.5},                  # 55 km away
-    {"cat": "ground_assault"},      # another category family
+    {"t": T + 12 * 3600},           # 12 h apart, both declared to the quarter hour
+    {"lat": 48.5},                  # 55 km apart, both declared to 500 m
 ])
 def test_incompatible_reports_stay_apart(change: dict) -> None:
     arr = arrays([{"gid": "a:1"}, {"gid": "b:1", **change}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
+    assert fuse(arr, MODEL).n_incidents == 2
 
 
 def test_category_families_merge_across_names() -> None:
     assert CATEGORY_FAMILY["explosion"] == CATEGORY_FAMILY["missile_strike"]
     arr = arrays([{"gid": "a:1", "cat": "explosion"}, {"gid": "b:1", "cat": "missile_strike"}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 1
+    assert fuse(arr, MODEL).n_incidents == 1
 
 
 def test_no_chaining_a_report_must_fit_every_member() -> None:
-    # b fits a and c, but a and c are 8 km apart: beyond shelling's reach
-    # (0.5 + 0.5 km uncertainty + 3 km radius). b joins one of them; a and c never meet.
-    step = 3_500 / 111_195
+    # b matches a and c (1.1 km: 1.6 combined uncertainties), but a and c are 2.2 km
+    # apart (3.1): a negative weight. b joins one of them; a and c never meet.
+    step = 1_100 / 111_195
     arr = arrays([{"gid": "a:1", "lat": 48.0}, {"gid": "b:1", "lat": 48.0 + step},
                   {"gid": "c:1", "lat": 48.0 + 2 * step}])
-    graph = compatibility_graph(arr, DEFAULT_PROFILE)
-    assert len(graph.a) == 2  # a-b and b-c only
-    got = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    graph = compatibility_graph(arr, MODEL)
+    assert len(graph.a) == 2 and graph.candidates == 3  # a-b and b-c match; a-c does not
+    got = groups(arr, fuse(arr, MODEL).labels)
     assert len(got) == 2
     assert not any({"a:1", "c:1"} <= g for g in got)
 
@@ -95,27 +99,30 @@ def _random_arrays(n: int, seed: int) -> ReportArrays:
 
 def test_blocking_finds_exactly_the_brute_force_pairs() -> None:
     arr = _random_arrays(1500, 3)
-    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    graph = compatibility_graph(arr, MODEL)
     r = arr.take(graph.order)
-    win = np.array([DEFAULT_PROFILE.window_s(c) for c in CATEGORIES])[r.category]
-    rad = np.array([DEFAULT_PROFILE.radius_m(c) for c in CATEGORIES])[r.category]
-    fam = np.array([CATEGORY_FAMILY[c] for c in CATEGORIES])[r.category]
-    u = np.maximum(r.uncertainty_m, DEFAULT_PROFILE.min_location_uncertainty_m)
+    reach_t, reach_s = linkage.reaches(r.t_start, r.t_end, r.uncertainty_m,
+                                       MODEL.min_location_uncertainty_m)
+    mid = (r.t_start + r.t_end) / 2
     a, b = np.triu_indices(len(r), 1)
-    ok = (fam[a] == fam[b]) & (r.source[a] != r.source[b])
-    gap = np.maximum(r.t_start[a], r.t_start[b]) - np.minimum(r.t_end[a], r.t_end[b])
-    ok &= gap <= (win[a] + win[b]) / 2
-    ok &= haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b]) <= u[a] + u[b] + (rad[a] + rad[b]) / 2
-    assert ok.sum() > 100
-    assert set(zip(a[ok].tolist(), b[ok].tolist(), strict=True)) == \
+    ok = r.source[a] != r.source[b]
+    ok &= np.abs(mid[a] - mid[b]) <= reach_t[a] + reach_t[b]
+    ok &= haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b]) <= reach_s[a] + reach_s[b]
+    assert graph.candidates == ok.sum()
+    a, b = a[ok], b[ok]
+    code = linkage.pattern(a, b, r.t_start, r.t_end, r.lat, r.lon, r.uncertainty_m,
+                           r.category, r.side, MODEL.min_location_uncertainty_m)
+    match = MODEL.pattern_weights()[code] > 0
+    assert 100 < match.sum() < len(a)
+    assert set(zip(a[match].tolist(), b[match].tolist(), strict=True)) == \
         set(zip(graph.a.tolist(), graph.b.tolist(), strict=True))
 
 
 def test_every_incident_is_pairwise_compatible() -> None:
     arr = _random_arrays(1500, 4)
-    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    graph = compatibility_graph(arr, MODEL)
     edges = set(zip(graph.order[graph.a].tolist(), graph.order[graph.b].tolist(), strict=True))
-    result = fuse(arr, DEFAULT_PROFILE)
+    result = fuse(arr, MODEL)
     for lab in np.unique(result.labels):
         members = np.flatnonzero(result.labels == lab).tolist()
         for i, x in enumerate(members):
@@ -125,36 +132,32 @@ def test_every_incident_is_pairwise_compatible() -> None:
 
 def test_shuffled_input_gives_identical_incidents() -> None:
     arr = _random_arrays(2000, 5)
-    base = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    model = fit_model(arr, DEFAULT_PROFILE)
+    base = groups(arr, fuse(arr, model).labels)
     for seed in range(3):
         perm = np.random.default_rng(seed).permutation(len(arr))
         shuffled = arr.take(perm)
-        assert groups(shuffled, fuse(shuffled, DEFAULT_PROFILE).labels) == base
+        assert fit_model(shuffled, DEFAULT_PROFILE) == model  # the fit is order-free too
+        assert groups(shuffled, fuse(shuffled, model).labels) == base
 
 
 def test_two_halves_incremental_equal_one_batch() -> None:
     arr = _random_arrays(2000, 6)
-    batch = groups(arr, fuse(arr, DEFAULT_PROFILE).labels)
+    model = fit_model(arr, DEFAULT_PROFILE)  # frozen between the two halves
+    batch = groups(arr, fuse(arr, model).labels)
     half = np.random.default_rng(1).permutation(len(arr))[:1000]
-    first = fuse(arr.take(half), DEFAULT_PROFILE)
+    first = fuse(arr.take(half), model)
     previous = np.full(len(arr), -1)
     previous[half] = first.labels
-    incremental = attach(arr, previous, DEFAULT_PROFILE)
+    incremental = attach(arr, previous, model)
     assert groups(arr, incremental.labels) == batch
     # the anchors (which name incidents) agree too
-    assert (incremental.anchor == fuse(arr, DEFAULT_PROFILE).anchor).all()
-
-
-def test_profile_override_changes_grouping() -> None:
-    arr = arrays([{"gid": "a:1"}, {"gid": "b:1", "lat": 48.0 + 6_000 / 111_195}])
-    assert fuse(arr, DEFAULT_PROFILE).n_incidents == 2
-    wide = profile_from_settings({"radii_km": {"shelling": 10}})
-    assert fuse(arr, wide).n_incidents == 1
+    assert (incremental.anchor == fuse(arr, model).anchor).all()
 
 
 def test_summary_weights_precise_reports() -> None:
     arr = arrays([{"gid": "a:1", "lat": 48.0, "u": 100}, {"gid": "b:1", "lat": 48.02, "u": 5000}])
-    result = fuse(arr, DEFAULT_PROFILE)
+    result = fuse(arr, MODEL)
     assert result.n_incidents == 1
     places = summarize(arr, result.labels, np.array([0.9, 0.6]), DEFAULT_PROFILE)
     assert abs(places.lat[0] - 48.0) < 0.001
@@ -176,12 +179,13 @@ def test_real_viina_month_is_order_independent_and_never_chains() -> None:
     arr = ReportArrays.build([f"v{i}:{i}" for i in range(n)], [f"v{i}" for i in range(n)],
                              [None] * n, t - 3600, t + 3600, df["lat"].to_numpy(float),
                              df["lon"].to_numpy(float), [2000.0] * n, ["explosion"] * n)
-    result = fuse(arr, DEFAULT_PROFILE)
+    model = MODEL  # fitted, VIINA's model finds too little evidence to merge (docs/scoring.md)
+    result = fuse(arr, model)
     assert n > 3000 and 0 < result.n_incidents < n
     perm = np.random.default_rng(0).permutation(n)
-    assert groups(arr.take(perm), fuse(arr.take(perm), DEFAULT_PROFILE).labels) == \
+    assert groups(arr.take(perm), fuse(arr.take(perm), model).labels) == \
         groups(arr, result.labels)
-    graph = compatibility_graph(arr, DEFAULT_PROFILE)
+    graph = compatibility_graph(arr, model)
     edges = set(zip(graph.order[graph.a].tolist(), graph.order[graph.b].tolist(), strict=True))
     for lab in np.unique(result.labels):
         members = np.flatnonzero(result.labels == lab).tolist()

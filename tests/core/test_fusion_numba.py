@@ -13,7 +13,9 @@ from ceasefire.core import fusion
 from ceasefire.core.blocking import M_PER_DEG
 from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.fusion import ReportArrays, attach, compatibility_graph, fuse
-from ceasefire.core.profile import DEFAULT_PROFILE
+from ceasefire.core.linkage import GATE, LinkageModel
+
+DEFAULT_PROFILE = LinkageModel()  # the default linkage parameters
 
 pytest.importorskip("numba")
 
@@ -74,9 +76,8 @@ def test_distances_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pairs exactly at (and one metre either side of) the distance limit: the compiled
     test leaves them to numpy's formula, so both paths agree."""
     profile = DEFAULT_PROFILE
-    tables = profile.category_tables()
     u = 500.0
-    limit = 2 * u + tables.radius_m["shelling"]
+    limit = 2 * GATE * u  # the blocking gate: GATE declared uncertainties each
     rows = []
     for k, d in enumerate(np.linspace(limit - 1.0, limit + 1.0, 41)):
         dlat = d / M_PER_DEG
@@ -87,7 +88,7 @@ def test_distances_at_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
                              [None] * n, [T] * n, [T + 60] * n, [r[1] for r in rows],
                              [r[2] for r in rows], [u] * n, ["shelling"] * n)
     assert_same(monkeypatch, arr)
-    assert 0 < len(compatibility_graph(arr, profile).a) < n // 2
+    assert 0 < compatibility_graph(arr, profile).candidates < n // 2
 
 
 def test_attach_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ceasefire.core.fusion import attach, fuse
-from ceasefire.core.profile import DEFAULT_PROFILE
+from ceasefire.core.linkage import LinkageModel
 from ceasefire.engines import dask as dask_engine
 from ceasefire.services.agreements import add_agreement
 from ceasefire.services.assess import assess
@@ -25,6 +25,8 @@ from tests.services.test_assess import EXAMPLES
 from tests.services.test_assess import _seed as seed_assess
 
 pytest.importorskip("dask.distributed")
+
+MODEL = LinkageModel()  # the default linkage parameters (fits are tested in core)
 
 
 def set_engine(ws_root: Path, **values: Any) -> None:
@@ -36,18 +38,18 @@ def set_engine(ws_root: Path, **values: Any) -> None:
 
 def test_distributed_fusion_equals_local(scheduler: str) -> None:
     data = synthetic_arrays(days=10.0, seed=8)
-    reference = fuse(data, DEFAULT_PROFILE)
+    reference = fuse(data, MODEL)
     rng = np.random.default_rng(2)
     old = np.flatnonzero(rng.random(len(data)) < 0.6)
     previous = np.full(len(data), -1, dtype=np.int64)
-    previous[old] = fuse(data.take(old), DEFAULT_PROFILE).labels
-    incremental = attach(data, previous, DEFAULT_PROFILE)
+    previous[old] = fuse(data.take(old), MODEL).labels
+    incremental = attach(data, previous, MODEL)
     for options in ({}, {"time_blocks": 12, "lat_blocks": 3, "halo": 0.1}):
         with dask_engine.session({"scheduler": scheduler, **options}) as on:
-            got = dask_engine.fuse_distributed(on, data, None, DEFAULT_PROFILE)
+            got = dask_engine.fuse_distributed(on, data, None, MODEL)
             assert dask_engine.last_run is not None and dask_engine.last_run.workers == 2
             assert dask_engine.last_run.blocks >= 4
-            again = dask_engine.fuse_distributed(on, data, previous, DEFAULT_PROFILE)
+            again = dask_engine.fuse_distributed(on, data, previous, MODEL)
         assert np.array_equal(got.anchor, reference.anchor)
         assert np.array_equal(got.labels, reference.labels)
         assert (got.n_incidents, got.n_pairs) == (reference.n_incidents, reference.n_pairs)
@@ -94,9 +96,41 @@ def test_cli_incremental_dask_equals_local_rebuild(cli: Any, tmp_path: Path,
     step = json.loads(cli("fuse", "-w", ws, "--engine", "dask", "--json").stdout)
     assert step["new_reports"] > 0 and not step["rebuild"]
     assert cli("export", "incidents", "-w", ws, "-o", tmp_path / "dask.csv").exit_code == 0
-    assert cli("fuse", "-w", ws, "--rebuild").exit_code == 0
+    # local, all at once, with the model frozen since the first half
+    assert cli("fuse", "-w", ws, "--rebuild", "--keep-model").exit_code == 0
     assert cli("export", "incidents", "-w", ws, "-o", tmp_path / "local.csv").exit_code == 0
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+
+
+@pytest.mark.postgres
+def test_linkage_incidents_identical_on_local_dask_and_postgres(
+        cli: Any, tmp_path: Path, scheduler: str) -> None:
+    """Under the fitted linkage model, the local engine on SQLite, the Dask engine and the
+    local engine on PostgreSQL write the same incidents and record the same model."""
+    from tests.store.conftest import fresh_schemas, server_url
+
+    sources, reports = synthetic_frames(days=6.0, seed=9)
+    sources.to_csv(tmp_path / "sources.csv", index=False)
+    reports.to_csv(tmp_path / "reports.csv", index=False)
+    out: dict[str, tuple[bytes, Any]] = {}
+    with fresh_schemas(server_url()) as new_schema:
+        for name, engine, database in (("local", "local", None), ("dask", "dask", None),
+                                       ("postgres", "local", new_schema())):
+            ws = tmp_path / name
+            init = ["init", ws] + (["--database", database] if database else [])
+            assert cli(*init).exit_code == 0
+            set_engine(ws, scheduler=scheduler, time_blocks=4, lat_blocks=2)
+            assert cli("sources", "add", "-w", ws, tmp_path / "sources.csv").exit_code == 0
+            assert cli("ingest", "-q", "-w", ws, tmp_path / "reports.csv").exit_code == 0
+            run = cli("fuse", "-w", ws, "--engine", engine, "--json", "--explain")
+            assert run.exit_code == 0, run.stderr
+            assert cli("export", "incidents", "-w", ws, "-o", tmp_path / f"{name}.csv"
+                       ).exit_code == 0
+            model = json.loads(run.stdout)["model"]
+            out[name] = ((tmp_path / f"{name}.csv").read_bytes(), model["comparisons"])
+            assert model["method"] == "em" and 0 < model["prior"] < 1
+    assert len(out["local"][0]) > 10_000
+    assert out["dask"] == out["local"] and out["postgres"] == out["local"]
 
 
 def findings_of(ws: Workspace, agreement_id: str) -> list[dict[str, Any]]:

@@ -142,6 +142,17 @@ def show(incident_id: str, workspace: Path | None, as_json: bool) -> None:
                 f"[{rep['kind']}, {rep['affiliation']}, {rep['reliability']}]  "
                 f"base {rep['base_p']:.2f} × cred {rep['credibility_factor']:.2f} "
                 f"× {rep['role']} {rep['role_factor']:.2f} → p {rep['p']:.3f}")
+    if detail.get("links"):
+        click.echo("  member pairs (match weight in bits per comparison):")
+        for link in detail["links"]:
+            left, right = link["reports"]
+            if link.get("update_of_one_event"):
+                click.echo(f"    {left} ~ {right}: one source's updates of one event")
+                continue
+            parts = "  ".join(f"{name} {c['level']} {c['weight_bits']:+.2f}"
+                              for name, c in link["comparisons"].items())
+            click.echo(f"    {left} ~ {right}: prior {link['prior_bits']:+.2f}  {parts}"
+                       f"  = {link['weight_bits']:+.2f} bits, p {link['match_probability']:.3f}")
     click.echo("  reports:")
     for r in reports:
         text = (r.get("text") or "").replace("\n", " ")

@@ -146,6 +146,16 @@ class IncidentScores:
     group_best: np.ndarray       # per report: True if it is its group's counted report
 
 
+def effective_p(p: np.ndarray, prior: float, membership: np.ndarray | None) -> np.ndarray:
+    """A report's probability as evidence for its incident: when fusion is only ``q`` sure
+    the report belongs to it (its best match probability with a fellow member), the report
+    counts as ``q p + (1 - q) prior``, so a doubtful member moves the score less."""
+    if membership is None:
+        return p
+    q = np.asarray(membership, dtype=np.float64)
+    return q * p + (1.0 - q) * prior
+
+
 def expected_groups(profile: ScoringProfile, available_groups: int | None) -> int:
     """Origin groups whose silence counts: the profile's expectation, but never more than
     the independent groups the operation has (a feed that does not exist is not silent)."""
@@ -161,13 +171,16 @@ def combine(
     p: np.ndarray,
     neutral_monitor: np.ndarray,
     available_groups: int | None = None,
+    membership: np.ndarray | None = None,
 ) -> IncidentScores:
     """Combine report probabilities into incident confidence (vectorized).
 
     ``labels``: incident 0..K-1 of each report; ``origin_group``: integer code of each
     report's origin group; ``neutral_monitor``: the report is a neutral monitor's own
-    observation.
+    observation; ``membership``: per report, how sure fusion is that it belongs to its
+    incident (:func:`effective_p`; None: sure).
     """
+    p = effective_p(p, profile.prior, membership)
     labels = np.asarray(labels, dtype=np.int64)
     k = int(labels.max()) + 1 if len(labels) else 0
     groups = np.asarray(origin_group, dtype=np.int64)
@@ -218,21 +231,23 @@ def breakdown(
     confirmable: bool,
     neutral_monitor: Sequence[bool] | np.ndarray,
     available_groups: int | None = None,
+    membership: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The explained score of one incident: per origin group, per report, factors and rule.
 
     ``members`` index the report arrays; ``sources[i]`` is the source row of report ``i``
     (source_id, kind, affiliation, reliability, origin_group).
     """
+    p_used = effective_p(scores.p, profile.prior, membership)
     by_group: dict[str, list[int]] = {}
     for i in members:
         by_group.setdefault(str(sources[i]["origin_group"]), []).append(i)
     groups: list[dict[str, Any]] = []
     prior_logit = float(_logit(profile.prior))
     for name in sorted(by_group):
-        idx = sorted(by_group[name], key=lambda i: (-float(scores.p[i]), gids[i]))
+        idx = sorted(by_group[name], key=lambda i: (-float(p_used[i]), gids[i]))
         counted = idx[0]
-        pg = float(scores.p[counted])
+        pg = float(p_used[counted])
         groups.append({
             "origin_group": name,
             "p": round(pg, 6),
@@ -250,6 +265,7 @@ def breakdown(
                 "role": ROLE_NAMES[int(scores.role[i])],
                 "role_factor": round(float(scores.role_factor[i]), 6),
                 "p": round(float(scores.p[i]), 6),
+                "membership": 1.0 if membership is None else round(float(membership[i]), 6),
                 "counted": i == counted,
             } for i in idx],
         })

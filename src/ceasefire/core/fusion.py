@@ -1,31 +1,30 @@
 """Fusion: reports become incidents (DESIGN.md "Fusion").
 
-Two reports are **compatible** (may describe one event) when
-
-* their categories are of one family (:data:`~ceasefire.core.evidence.CATEGORY_FAMILY`);
-* their time intervals, each widened by half its category's window, overlap: the gap
-  between them is at most ``(window_a + window_b) / 2``;
-* their uncertainty circles, each widened by half its category's radius, meet: the
-  great-circle distance is at most ``u_a + u_b + (radius_a + radius_b) / 2``;
-* they come from different sources, or from one source with one ``event_ref`` (an update).
+**Which reports may describe one event** is decided by a probabilistic record-linkage model
+(:mod:`ceasefire.core.linkage`, Fellegi–Sunter): every candidate pair gets a match weight
+(log-odds, in bits) from how far apart the two reports are relative to their declared
+uncertainties, in space and in time, whether their categories agree and which sides their
+sources are on. The model's parameters are estimated from the workspace's own reports
+without labels (:func:`fit_model`) and are frozen between fits. Two reports of one source
+are never one event, unless they carry one ``event_ref`` (an update): then they always are.
 
 **Candidates** come from space-time blocking (:mod:`ceasefire.core.blocking`), in
-O(N log N), never N².
+O(N log N), never N², with generous gates (:data:`ceasefire.core.linkage.GATE` declared
+uncertainties each, any category), so the model sees every plausible pair. A pair is an
+edge of the **match graph** when its match probability is above one half.
 
 **Assignment does not chain.** Reports are put in a canonical order (time midpoint, then
-``source_id:report_id``); each joins the existing incident with which it is compatible
-with *every* member (the closest such, by the normalized space-time distance of its nearest
-member), or starts a new one. The outcome is therefore a function of the *set* of reports,
-not of their input order.
+``source_id:report_id``); each joins the existing incident with which it matches *every*
+member (the one with the strongest match to one of its members), or starts a new one. The
+outcome is therefore a function of the *set* of reports, not of their input order.
 
-**Incremental equals batch, exactly.** Compatibility is a graph; assignment only ever
-groups reports of one connected component, and its result on a component depends only on
-that component's reports. Adding reports only merges components. So :func:`attach`
+**Incremental equals batch, exactly** (for one frozen model). The match graph's components
+are assigned independently, and adding reports only merges components. So :func:`attach`
 recomputes the components that contain a new report and keeps every other incident as it
 was: the result is the batch result over all reports (tested).
 
-Cliques (components whose reports are all pairwise compatible: most of them) become one
-incident without the sequential pass, which only runs over the rest.
+Cliques (components whose reports all match pairwise: most of them) become one incident
+without the sequential pass, which only runs over the rest.
 """
 
 from __future__ import annotations
@@ -38,8 +37,10 @@ from types import ModuleType
 
 import numpy as np
 
+from ceasefire.core import linkage
 from ceasefire.core.blocking import M_PER_DEG, Progress, compatible_pairs, load_kernels
-from ceasefire.core.evidence import CATEGORIES, CATEGORY_FAMILY
+from ceasefire.core.evidence import CATEGORIES, NEUTRAL
+from ceasefire.core.linkage import LinkageModel
 from ceasefire.core.profile import ScoringProfile
 
 #: use the numba kernels (extra "fast") when installed; tests switch this off to compare
@@ -61,7 +62,8 @@ class ReportArrays:
 
     ``gid`` is the global id ``source_id:report_id``; ``source`` and ``event`` are integer
     codes (``event`` -1 when the report has no ``event_ref``; equal codes mean one source's
-    one event); ``category`` indexes :data:`CATEGORIES`.
+    one event); ``category`` indexes :data:`CATEGORIES`; ``side`` is the source's
+    affiliation (0 neutral, else one code per party).
     """
 
     gid: np.ndarray
@@ -73,6 +75,7 @@ class ReportArrays:
     lon: np.ndarray
     uncertainty_m: np.ndarray
     category: np.ndarray
+    side: np.ndarray
 
     def __len__(self) -> int:
         return len(self.gid)
@@ -81,8 +84,9 @@ class ReportArrays:
     def build(cls, gid: Sequence[str], source_id: Sequence[str],
               event_ref: Sequence[str | None], t_start: Sequence[float],
               t_end: Sequence[float], lat: Sequence[float], lon: Sequence[float],
-              uncertainty_m: Sequence[float | None], category: Sequence[str]) -> ReportArrays:
-        """Encode plain columns (strings become integer codes)."""
+              uncertainty_m: Sequence[float | None], category: Sequence[str],
+              affiliation: Sequence[str] | None = None) -> ReportArrays:
+        """Encode plain columns (strings become integer codes; no affiliation: neutral)."""
         src = np.asarray(source_id, dtype=object).astype(str)
         _, src_codes = np.unique(src, return_inverse=True)
         ev = np.asarray(event_ref, dtype=object)
@@ -104,20 +108,34 @@ class ReportArrays:
             lon=np.asarray(lon, dtype=np.float64),
             uncertainty_m=np.nan_to_num(unc_f),
             category=cats,
+            side=side_codes(affiliation if affiliation is not None else [NEUTRAL] * len(src)),
         )
 
     def take(self, index: np.ndarray) -> ReportArrays:
         return ReportArrays(*(getattr(self, f)[index] for f in self.__dataclass_fields__))
 
 
+def side_codes(affiliation: Sequence[str]) -> np.ndarray:
+    """Affiliation codes: 0 neutral, parties 1.. in sorted order of their names."""
+    aff = np.asarray(affiliation, dtype=object).astype(str)
+    names, codes = np.unique(aff, return_inverse=True)
+    rank = np.zeros(len(names), dtype=np.int64)
+    parties = [i for i, n in enumerate(names) if n != NEUTRAL]
+    rank[parties] = np.arange(1, len(parties) + 1)
+    return rank[codes].astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Graph:
-    """Compatible pairs in canonical order (``a < b``) and a closeness score per pair."""
+    """Matching pairs in canonical order (``a < b``), with a score per pair (minus the
+    match weight: lower is a stronger match) and the pair's comparison pattern."""
 
     order: np.ndarray   # canonical position -> input index
     a: np.ndarray
     b: np.ndarray
-    score: np.ndarray   # normalized space-time distance (0 = same place and time)
+    score: np.ndarray   # -(match weight in bits); same-source updates: -FORCED_BITS
+    pattern: np.ndarray  # linkage.pattern code (-1 for updates)
+    candidates: int = 0  # candidate pairs the model scored
 
 
 def canonical_order(arrays: ReportArrays) -> np.ndarray:
@@ -139,14 +157,22 @@ def canonical_order(arrays: ReportArrays) -> np.ndarray:
     return order
 
 
-def _family_codes() -> np.ndarray:
-    names = sorted(set(CATEGORY_FAMILY.values()))
-    return np.array([names.index(CATEGORY_FAMILY[c]) for c in CATEGORIES], dtype=np.int16)
+#: weight of a pair of one source's updates of one event (always one incident)
+FORCED_BITS = 1e6
 
 
-def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
+def fit_model(arrays: ReportArrays, profile: ScoringProfile) -> LinkageModel:
+    """The linkage model estimated from these reports, without labels (linkage.fit)."""
+    return linkage.fit(arrays.t_start, arrays.t_end, arrays.lat, arrays.lon,
+                       arrays.uncertainty_m, arrays.category, arrays.side, arrays.source,
+                       arrays.event, profile.min_location_uncertainty_m,
+                       use_numba=_kernels(min(len(arrays), linkage.FIT_REPORTS)) is not None)
+
+
+def compatibility_graph(arrays: ReportArrays, model: LinkageModel,
                         progress: Progress | None = None) -> Graph:
-    """Every compatible pair, found by space-time blocking (see the module docstring)."""
+    """Every matching pair (match probability above one half), found among the candidates
+    of space-time blocking and scored by the linkage model (module docstring)."""
     order = canonical_order(arrays)
     # every column in canonical order, but gid (strings: slow to gather, not needed here);
     # numpy lets go of the GIL while it gathers, so two threads share the work
@@ -154,18 +180,20 @@ def compatibility_graph(arrays: ReportArrays, profile: ScoringProfile,
         r = ReportArrays(*pool.map(lambda f: arrays.gid if f == "gid"
                                    else getattr(arrays, f)[order],
                                    ReportArrays.__dataclass_fields__))
-    tables = profile.category_tables()
-    win = np.array([tables.window_s[c] for c in CATEGORIES])[r.category]
-    rad = np.array([tables.radius_m[c] for c in CATEGORIES])[r.category]
-    unc = np.maximum(r.uncertainty_m, profile.min_location_uncertainty_m)
-    fam = _family_codes()[r.category]
     mid = (r.t_start + r.t_end) / 2.0
-    reach_t = (r.t_end - r.t_start) / 2.0 + win / 2.0
-    reach_s = unc + rad / 2.0
-    a, b, score = compatible_pairs(r.source, r.event, r.lat, r.lon, fam, mid, reach_t,
-                                   reach_s, use_numba=_kernels(len(arrays)) is not None,
-                                   progress=progress)
-    return Graph(order, a, b, score)
+    reach_t, reach_s = linkage.reaches(r.t_start, r.t_end, r.uncertainty_m,
+                                       model.min_location_uncertainty_m)
+    a, b, _ = compatible_pairs(r.source, r.event, r.lat, r.lon,
+                               np.zeros(len(r), dtype=np.int16), mid, reach_t, reach_s,
+                               use_numba=_kernels(len(arrays)) is not None, progress=progress)
+    code = linkage.pattern(a, b, r.t_start, r.t_end, r.lat, r.lon, r.uncertainty_m,
+                           r.category, r.side, model.min_location_uncertainty_m)
+    weight = model.pattern_weights()[code]
+    update = (r.source[a] == r.source[b]) & (r.event[a] == r.event[b]) & (r.event[a] >= 0)
+    weight[update] = FORCED_BITS
+    code[update] = -1
+    keep = weight > 0.0
+    return Graph(order, a[keep], b[keep], -weight[keep], code[keep], len(a))
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -265,25 +293,24 @@ def _result(order: np.ndarray, anchor_pos: np.ndarray, n_pairs: int) -> FusionRe
     return FusionResult(anchor, labels, int(rank[-1]) + 1 if len(rank) else 0, n_pairs)
 
 
-def fuse(arrays: ReportArrays, profile: ScoringProfile,
+def fuse(arrays: ReportArrays, model: LinkageModel,
          progress: Progress | None = None) -> FusionResult:
     """Group reports into incidents (batch). Deterministic; independent of input order.
 
-    >>> from ceasefire.core.profile import DEFAULT_PROFILE
     >>> arr = ReportArrays.build(["a:1", "b:1", "a:2"], ["a", "b", "a"], [None] * 3,
     ...     [0, 60, 60], [600, 660, 660], [48.0, 48.001, 48.0], [37.0, 37.0, 37.0],
     ...     [500, 500, 500], ["shelling"] * 3)
-    >>> fuse(arr, DEFAULT_PROFILE).labels.tolist()   # a:2 may not join its own source's a:1
+    >>> fuse(arr, LinkageModel()).labels.tolist()   # a:2 may not join its own source's a:1
     [0, 1, 1]
     """
-    graph = compatibility_graph(arrays, profile, progress)
+    graph = compatibility_graph(arrays, model, progress)
     n = len(arrays)
     comp = components(n, graph.a, graph.b)
     anchor_pos = _assign(n, graph, comp, np.ones(n, dtype=bool))
     return _result(graph.order, anchor_pos, len(graph.a))
 
 
-def attach(arrays: ReportArrays, previous: np.ndarray, profile: ScoringProfile,
+def attach(arrays: ReportArrays, previous: np.ndarray, model: LinkageModel,
            progress: Progress | None = None) -> FusionResult:
     """Attach new reports to earlier incidents (incremental): same result as :func:`fuse`.
 
@@ -291,7 +318,7 @@ def attach(arrays: ReportArrays, previous: np.ndarray, profile: ScoringProfile,
     report. Incidents of components that no new report touches are kept as they were; the
     components with a new report are recomputed.
     """
-    graph = compatibility_graph(arrays, profile, progress)
+    graph = compatibility_graph(arrays, model, progress)
     n = len(arrays)
     order = graph.order
     comp = components(n, graph.a, graph.b)
@@ -305,6 +332,60 @@ def attach(arrays: ReportArrays, previous: np.ndarray, profile: ScoringProfile,
         np.minimum.at(first, prev[keep], np.flatnonzero(keep))
         anchor_pos[keep] = first[prev[keep]]
     return _result(order, anchor_pos, len(graph.a))
+
+
+@dataclass(frozen=True)
+class MemberLinks:
+    """Every pair of reports within one incident (input indices ``a < b``, grouped by
+    incident ``label``), with its linkage pattern and match weight (bits), and per report
+    its ``membership``: the match probability of its best-matching fellow member (1 alone)."""
+
+    a: np.ndarray
+    b: np.ndarray
+    label: np.ndarray
+    pattern: np.ndarray   # -1: one source's updates of one event
+    weight: np.ndarray
+    membership: np.ndarray
+    model: LinkageModel
+
+    def explain(self, k: int, gids: Sequence[str]) -> list[dict[str, object]]:
+        """Incident ``k``'s member pairs: each comparison's level and weight."""
+        lo, hi = np.searchsorted(self.label, [k, k + 1])
+        out: list[dict[str, object]] = []
+        for i in range(int(lo), int(hi)):
+            pair: dict[str, object] = {"reports": [gids[int(self.a[i])], gids[int(self.b[i])]]}
+            if self.pattern[i] < 0:
+                pair.update({"update_of_one_event": True, "match_probability": 1.0})
+            else:
+                pair.update(linkage.pair_explanation(self.model, int(self.pattern[i])))
+            out.append(pair)
+        return out
+
+
+def member_links(arrays: ReportArrays, labels: np.ndarray, model: LinkageModel) -> MemberLinks:
+    """The pairs within each incident and their match weights (see :class:`MemberLinks`)."""
+    n = len(labels)
+    order = np.lexsort((np.arange(n), labels))
+    sorted_labels = labels[order]
+    end = np.searchsorted(sorted_labels, sorted_labels, "right")  # each one's group end
+    after = end - np.arange(n) - 1                                   # partners after it
+    pos_a = np.repeat(np.arange(n), after)
+    pos_b = pos_a + 1 + np.arange(len(pos_a)) - np.repeat(np.cumsum(after) - after, after)
+    a, b = order[pos_a], order[pos_b]
+    code = linkage.pattern(a, b, arrays.t_start, arrays.t_end, arrays.lat, arrays.lon,
+                           arrays.uncertainty_m, arrays.category, arrays.side,
+                           model.min_location_uncertainty_m)
+    weight = model.pattern_weights()[code]
+    update = (arrays.source[a] == arrays.source[b]) & (arrays.event[a] == arrays.event[b]) \
+        & (arrays.event[a] >= 0)
+    weight[update] = FORCED_BITS
+    code[update] = -1
+    p = 1.0 / (1.0 + np.exp2(-np.minimum(weight, 60.0)))
+    membership = np.zeros(n)
+    np.maximum.at(membership, a, p)
+    np.maximum.at(membership, b, p)
+    membership[np.bincount(labels, minlength=int(labels.max()) + 1 if n else 0)[labels] == 1] = 1.0
+    return MemberLinks(a, b, labels[a], code, weight, membership, model)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ reports and pairs alone. So fusion can be cut into pieces that run anywhere, pro
 component is computed *whole* somewhere and kept exactly once. This module does the cutting
 and the stitching; :mod:`ceasefire.engines.dask` only ships the pieces to workers.
 
-**Extents.** A report can only be compatible with reports whose time midpoint lies within
-its own time reach plus theirs (half interval + half window), and whose latitude lies within
-its spatial reach plus theirs (uncertainty + half radius; a great-circle distance is never
+**Extents.** A report can only match reports whose time midpoint lies within its own time
+reach plus theirs, and whose latitude lies within its spatial reach plus theirs (the
+blocking gates of :func:`ceasefire.core.linkage.reaches`; a great-circle distance is never
 shorter than the meridian arc between the two latitudes). So each report gets an *extent*
 ``[mid - reach_t, mid + reach_t] x [lat - reach_lat, lat + reach_lat]``, widened by a hair
 against rounding: **two compatible reports have overlapping extents.**
@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ceasefire.core import linkage
 from ceasefire.core.blocking import M_PER_DEG
-from ceasefire.core.evidence import CATEGORIES
 from ceasefire.core.fusion import (
     ReportArrays,
     _assign,
@@ -48,7 +48,7 @@ from ceasefire.core.fusion import (
     components,
     fuse,
 )
-from ceasefire.core.profile import ScoringProfile
+from ceasefire.core.linkage import LinkageModel
 
 _REL_EPS = 1e-9   # relative widening of extents (rounding of mid, reach and haversine)
 _ABS_EPS_S = 1.0  # seconds
@@ -78,15 +78,11 @@ class BlockResult:
     members: int
 
 
-def extents(arrays: ReportArrays, profile: ScoringProfile) -> tuple[np.ndarray, np.ndarray]:
+def extents(arrays: ReportArrays, model: LinkageModel) -> tuple[np.ndarray, np.ndarray]:
     """Each report's time reach (s) and latitude reach (degrees), as core fusion uses them."""
-    tables = profile.category_tables()
-    win = np.array([tables.window_s[c] for c in CATEGORIES])[arrays.category]
-    rad = np.array([tables.radius_m[c] for c in CATEGORIES])[arrays.category]
-    reach_t = (arrays.t_end - arrays.t_start) / 2.0 + win / 2.0
-    unc = np.maximum(arrays.uncertainty_m, profile.min_location_uncertainty_m)
-    reach_lat = (unc + rad / 2.0) / M_PER_DEG
-    return reach_t, reach_lat
+    reach_t, reach_s = linkage.reaches(arrays.t_start, arrays.t_end, arrays.uncertainty_m,
+                                       model.min_location_uncertainty_m)
+    return reach_t, reach_s / M_PER_DEG
 
 
 def _edges(values: np.ndarray, count: int) -> np.ndarray:
@@ -96,7 +92,7 @@ def _edges(values: np.ndarray, count: int) -> np.ndarray:
     return np.concatenate([[-np.inf], inner, [np.inf]])
 
 
-def plan(arrays: ReportArrays, profile: ScoringProfile, *, time_blocks: int,
+def plan(arrays: ReportArrays, model: LinkageModel, *, time_blocks: int,
          lat_blocks: int = 1, halo: float = 4.0) -> Plan:
     """Cut the reports into ``time_blocks x lat_blocks`` blocks with overlap.
 
@@ -107,9 +103,9 @@ def plan(arrays: ReportArrays, profile: ScoringProfile, *, time_blocks: int,
     r = arrays.take(order)
     n = len(r)
     r = ReportArrays(np.arange(n, dtype=np.int64), r.source, r.event, r.t_start, r.t_end,
-                     r.lat, r.lon, r.uncertainty_m, r.category)
+                     r.lat, r.lon, r.uncertainty_m, r.category, r.side)
     mid = (r.t_start + r.t_end) / 2.0
-    reach_t, reach_lat = extents(r, profile)
+    reach_t, reach_lat = extents(r, model)
     reach_t = reach_t * (1 + _REL_EPS) + _ABS_EPS_S + np.abs(mid) * _REL_EPS
     reach_lat = reach_lat * (1 + _REL_EPS) + _ABS_EPS_DEG
     halo_s = halo * 2.0 * float(np.quantile(reach_t, 0.99)) if n else 0.0
@@ -135,14 +131,14 @@ def plan(arrays: ReportArrays, profile: ScoringProfile, *, time_blocks: int,
     return Plan(order, r, tuple(blocks), tuple(safe), tuple(core), halo_s, halo_deg)
 
 
-def fuse_block(block: ReportArrays, previous: np.ndarray | None, profile: ScoringProfile,
+def fuse_block(block: ReportArrays, previous: np.ndarray | None, model: LinkageModel,
                safe: np.ndarray, core: np.ndarray) -> BlockResult:
     """Fuse one block; keep the components it owns whole (see the module docstring).
 
     ``block.gid`` holds canonical positions (increasing). ``previous``: the members'
     existing incident codes (-1 = new report) for incremental runs, as in ``attach``.
     """
-    graph = compatibility_graph(block, profile)
+    graph = compatibility_graph(block, model)
     n = len(block)
     order = graph.order
     comp = components(n, graph.a, graph.b)
@@ -170,7 +166,7 @@ def fuse_block(block: ReportArrays, previous: np.ndarray | None, profile: Scorin
 
 
 def fuse_rest(arrays: ReportArrays, previous: np.ndarray | None, anchor_pos: np.ndarray,
-              profile: ScoringProfile) -> tuple[int, int]:
+              model: LinkageModel) -> tuple[int, int]:
     """Fuse, in one piece, the reports no block decided (``anchor_pos`` -1), in place.
 
     They are a union of whole components, so fusing them alone gives their true incidents.
@@ -180,8 +176,8 @@ def fuse_rest(arrays: ReportArrays, previous: np.ndarray | None, anchor_pos: np.
     if not len(rest):
         return 0, 0
     sub = arrays.take(rest)
-    result = (fuse(sub, profile) if previous is None
-              else attach(sub, np.asarray(previous)[rest], profile))
+    result = (fuse(sub, model) if previous is None
+              else attach(sub, np.asarray(previous)[rest], model))
     anchor_pos[rest] = rest[result.anchor]
     return len(rest), result.n_pairs
 

@@ -42,7 +42,7 @@ from shapely.geometry.base import BaseGeometry
 from ceasefire.core.agreement import Agreement, Commitment, NoAdvance
 from ceasefire.core.compliance import ComplianceParams, Finding, IncidentFacts, assess_incidents
 from ceasefire.core.fusion import FusionResult, ReportArrays, _result
-from ceasefire.core.profile import ScoringProfile
+from ceasefire.core.linkage import LinkageModel
 from ceasefire.engines.blocks import BlockResult, fuse_block, fuse_rest, plan, stitch
 from ceasefire.errors import CeasefireError, InputError
 from ceasefire.services import assess as assess_service
@@ -162,15 +162,15 @@ def _current() -> Iterator[DaskSession]:
 
 # -- fusion -----------------------------------------------------------------------------------
 def _run_block(payload: tuple[ReportArrays, np.ndarray | None, np.ndarray, np.ndarray],
-               profile: ScoringProfile) -> tuple[BlockResult, float]:
+               model: LinkageModel) -> tuple[BlockResult, float]:
     """On a worker: one block, and the CPU seconds it took."""
     block, previous, safe, core = payload
     cpu = time.process_time()
-    return fuse_block(block, previous, profile, safe, core), time.process_time() - cpu
+    return fuse_block(block, previous, model, safe, core), time.process_time() - cpu
 
 
 def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray | None,
-                     profile: ScoringProfile, progress: Progress | None = None
+                     model: LinkageModel, progress: Progress | None = None
                      ) -> FusionResult:
     """Fuse (``previous`` None) or attach, on the session's workers."""
     global last_run
@@ -181,15 +181,15 @@ def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray
     workers = on.workers()
     time_blocks = on.options.time_blocks or max(2 * workers,
                                                   math.ceil(n / REPORTS_PER_BLOCK))
-    cut = plan(arrays, profile, time_blocks=time_blocks, lat_blocks=on.options.lat_blocks,
+    cut = plan(arrays, model, time_blocks=time_blocks, lat_blocks=on.options.lat_blocks,
                halo=on.options.halo)
     prev = None if previous is None else np.asarray(previous, dtype=np.int64)[cut.order]
     clock.append(("plan", time.perf_counter()))
     payloads = [(cut.arrays.take(members), None if prev is None else prev[members], safe, core)
                 for members, safe, core in zip(cut.blocks, cut.safe, cut.core, strict=True)]
     scattered = on.client.scatter(payloads, hash=False)
-    profile_f = on.client.scatter(profile, broadcast=True, hash=False)
-    futures = [on.client.submit(_run_block, p, profile_f, pure=False) for p in scattered]
+    model_f = on.client.scatter(model, broadcast=True, hash=False)
+    futures = [on.client.submit(_run_block, p, model_f, pure=False) for p in scattered]
     clock.append(("ship", time.perf_counter()))
     results: list[BlockResult] = []
     worker_cpu = 0.0
@@ -201,7 +201,7 @@ def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray
             progress("dask: fusing blocks", done, len(futures))
     clock.append(("blocks", time.perf_counter()))
     anchor_pos, pairs = stitch(n, results)
-    rest, rest_pairs = fuse_rest(cut.arrays, prev, anchor_pos, profile)
+    rest, rest_pairs = fuse_rest(cut.arrays, prev, anchor_pos, model)
     clock.append(("stitch", time.perf_counter()))
     last_run = RunStats("fuse", on.address, workers, len(cut.blocks),
                         sum(len(b) for b in cut.blocks), n, rest, worker_cpu,
@@ -209,11 +209,11 @@ def fuse_distributed(on: DaskSession, arrays: ReportArrays, previous: np.ndarray
     return _result(cut.order, anchor_pos, pairs + rest_pairs)
 
 
-def fusion_engine(arrays: ReportArrays, previous: np.ndarray | None, profile: ScoringProfile,
+def fusion_engine(arrays: ReportArrays, previous: np.ndarray | None, model: LinkageModel,
                   progress: Progress | None) -> FusionResult:
     """The ``dask`` entry of :data:`ceasefire.services.fusion.ENGINES`."""
     with _current() as on:
-        return fuse_distributed(on, arrays, previous, profile, progress)
+        return fuse_distributed(on, arrays, previous, model, progress)
 
 
 # -- assessment -------------------------------------------------------------------------------

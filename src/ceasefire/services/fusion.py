@@ -6,10 +6,14 @@ Reads ``reports`` and ``sources``, runs :mod:`ceasefire.core.fusion` and
 records the digest of both tables (``ledger.derived_state``), so that editing an incident
 behind the tool's back is caught by ``ceasefire verify``.
 
+**The linkage model** (:mod:`ceasefire.core.linkage`) is fitted to the workspace's reports
+on the first run and on every ``rebuild`` (unless ``refit=False``), and is recorded in the
+fuse run's ledger note; incremental runs take the model of the last note, frozen.
+
 **Incremental by default**: reports already in ``incident_reports`` keep their incidents
-unless a new report falls in their connected component of the compatibility graph; only
+unless a new report falls in their connected component of the match graph; only
 incidents that change are rewritten. Because fusion's result depends only on the set of
-reports, this equals a batch run (``rebuild=True``, which starts over). A score also
+reports and the frozen model, this equals a batch run (``rebuild=True``, which starts over). A score also
 depends on the ``[scoring]`` profile, the sources' rows and how many independent origin
 groups there are: when any of those changed since the last run, the run rebuilds by itself
 (the ledger note says why).
@@ -34,7 +38,16 @@ import numpy as np
 from ceasefire import ledger
 from ceasefire.core.confidence import breakdown, combine, is_neutral_monitor, score_reports
 from ceasefire.core.evidence import CATEGORIES, NEUTRAL
-from ceasefire.core.fusion import FusionResult, ReportArrays, attach, fuse, summarize
+from ceasefire.core.fusion import (
+    FusionResult,
+    ReportArrays,
+    attach,
+    fit_model,
+    fuse,
+    member_links,
+    summarize,
+)
+from ceasefire.core.linkage import LinkageModel
 from ceasefire.core.profile import ScoringProfile, profile_from_settings
 from ceasefire.errors import InputError
 from ceasefire.store.base import Store
@@ -42,7 +55,7 @@ from ceasefire.store.conditions import In, Ne
 from ceasefire.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
-Engine = Callable[[ReportArrays, np.ndarray | None, ScoringProfile, Progress | None],
+Engine = Callable[[ReportArrays, np.ndarray | None, LinkageModel, Progress | None],
                   FusionResult]
 _REPORT_COLUMNS = ["rid", "source_id", "report_id", "t_start", "t_end", "lat", "lon",
                    "location_uncertainty_m", "category", "perpetrator", "credibility",
@@ -50,11 +63,11 @@ _REPORT_COLUMNS = ["rid", "source_id", "report_id", "t_start", "t_end", "lat", "
 _BATCH = 500  # ids per IN (...) clause
 
 
-def _local_engine(arrays: ReportArrays, previous: np.ndarray | None, profile: ScoringProfile,
+def _local_engine(arrays: ReportArrays, previous: np.ndarray | None, model: LinkageModel,
                   progress: Progress | None) -> FusionResult:
     if previous is None:
-        return fuse(arrays, profile, progress)
-    return attach(arrays, previous, profile, progress)
+        return fuse(arrays, model, progress)
+    return attach(arrays, previous, model, progress)
 
 
 ENGINES: dict[str, Engine] = {"local": _local_engine}
@@ -81,6 +94,8 @@ class FuseSummary:
     seconds: float
     ledger_seq: int | None
     rebuilt_because: str | None = None
+    model: dict[str, Any] | None = None
+    refitted: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -93,8 +108,12 @@ def incident_id_for(anchor_gid: str) -> str:
 
 
 def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local",
-                   progress: Progress | None = None) -> FuseSummary:
-    """Fuse the workspace's reports into incidents (see the module docstring)."""
+                   progress: Progress | None = None, refit: bool | None = None
+                   ) -> FuseSummary:
+    """Fuse the workspace's reports into incidents (see the module docstring).
+
+    ``refit``: fit the linkage model again (default: on ``rebuild``, or when no run has
+    fitted one yet); ``False`` with ``rebuild`` rebuilds with the last run's model."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (available: {', '.join(sorted(ENGINES))})",
                          field="engine")
@@ -112,29 +131,46 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
     available = len({str(s["origin_group"]) for s in src})
     basis = _scoring_basis(profile, available, sources)
     reason = None
+    last = _last_fuse_note(store)
+    stored = LinkageModel.from_dict(last["linkage"]) if last and "linkage" in last else None
     if not rebuild:
-        last = _last_fuse_note(store)
         if last is not None and last.get("basis") != basis:
             rebuild, reason = True, "the scoring profile, the sources or their origin groups changed"
+        elif last is not None and stored is None:
+            rebuild, reason = True, "no linkage model was fitted yet"
+    if refit is None:
+        refit = rebuild or stored is None
+    elif not refit and stored is None:
+        raise InputError("no fitted linkage model to keep: run `ceasefire fuse --rebuild`",
+                         field="refit")
     old_of = {} if rebuild else {r["rid"]: r["incident_id"]
                                  for r in store.select("incident_reports")}
     new_count = sum(1 for r in rows if r["rid"] not in old_of)
     step("loading reports", 1, 1)
     if not rows or (new_count == 0 and not rebuild):
         return FuseSummary(engine, rebuild, len(rows), 0, unlocated, store.count("incidents"),
-                           0, 0, 0, time.perf_counter() - started, None)
+                           0, 0, 0, time.perf_counter() - started, None,
+                           model=stored.as_dict() if stored else None)
 
     arrays = ReportArrays.build(
         [f"{r['source_id']}:{r['report_id']}" for r in rows], [r["source_id"] for r in rows],
         [r["event_ref"] for r in rows], [r["t_start"] for r in rows],
         [r["t_end"] for r in rows], [r["lat"] for r in rows], [r["lon"] for r in rows],
-        [r["location_uncertainty_m"] for r in rows], [r["category"] for r in rows])
+        [r["location_uncertainty_m"] for r in rows], [r["category"] for r in rows],
+        [s["affiliation"] for s in src])
     previous = None
     if old_of:
         codes: dict[str, int] = {}
         previous = np.array([codes.setdefault(old_of[r["rid"]], len(codes))
                              if r["rid"] in old_of else -1 for r in rows], dtype=np.int64)
-    result = ENGINES[engine](arrays, previous, profile, progress)
+    if refit:
+        step("fitting the linkage model", 0, 1)
+        model = fit_model(arrays, profile)
+        step("fitting the linkage model", 1, 1)
+    else:
+        assert stored is not None
+        model = stored
+    result = ENGINES[engine](arrays, previous, model, progress)
 
     step("scoring", 0, 1)
     scores = score_reports(profile, [s["reliability"] for s in src],
@@ -144,7 +180,9 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
                                return_inverse=True)
     monitor = is_neutral_monitor([s["kind"] for s in src], [s["affiliation"] for s in src])
     labels = result.labels
-    inc = combine(profile, labels, group_codes, scores.p, monitor, available)
+    links = member_links(arrays, labels, model)
+    inc = combine(profile, labels, group_codes, scores.p, monitor, available,
+                  membership=links.membership)
     places = summarize(arrays, labels, scores.p, profile)
     anchor_label = np.empty(result.n_incidents, dtype=np.int64)
     anchor_label[labels] = result.anchor
@@ -172,7 +210,9 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
             progress("writing incidents", n_done, len(changed))
         detail = breakdown(profile, members[k], gids, src, scores, credibility,
                            float(inc.probability[k]), str(inc.band[k]),
-                           bool(inc.confirmable[k]), monitor, available)
+                           bool(inc.confirmable[k]), monitor, available,
+                           membership=links.membership)
+        detail["links"] = links.explain(k, gids)
         incident_rows.append({
             "incident_id": ids[k], "t_start": float(places.t_start[k]),
             "t_end": float(places.t_end[k]), "lat": round(float(places.lat[k]), 6),
@@ -194,7 +234,8 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
             "engine": engine, "rebuild": rebuild, "reports": len(rows), "new_reports": new_count,
             "incidents": result.n_incidents, "written": len(incident_rows),
             "removed": len(stale), "profile": profile.model_dump(mode="json"),
-            "basis": basis, "rebuilt_because": reason,
+            "basis": basis, "rebuilt_because": reason, "refitted": refit,
+            "linkage": model.as_dict(),
             "derived": [ledger.derived_state(store, "incidents"),
                         ledger.derived_state(store, "incident_reports")],
         }
@@ -203,7 +244,8 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
         progress("writing incidents", len(changed), len(changed))
     return FuseSummary(engine, rebuild, len(rows), new_count, unlocated, result.n_incidents,
                        len(incident_rows), len(stale), result.n_pairs,
-                       time.perf_counter() - started, entry.seq, rebuilt_because=reason)
+                       time.perf_counter() - started, entry.seq, rebuilt_because=reason,
+                       model=model.as_dict(), refitted=refit)
 
 
 def _scoring_basis(profile: ScoringProfile, available: int,
