@@ -10,7 +10,8 @@ table gives the median of all those rounds, the fastest and slowest, and the med
 round of a process. On a shared virtual machine a round, or a whole process, can come out
 twice as slow for no reason in the code: the medians of both methods, measured alike, are
 what the ratio compares.
-Times are wall-clock of the grouping (group_s: what DBSCAN also does) and of grouping +
+Times are wall-clock of the grouping (group_s: fitting the linkage model and fusing, as
+`ceasefire fuse --rebuild` does; DBSCAN only groups) and of grouping +
 confidence + fused places (total_s); group_cpu_s is the process CPU time of the grouping
 (ceasefire's pair search runs on up to two threads; DBSCAN on one), which contention
 from other processes distorts less.
@@ -42,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 VIINA = HERE.parent.parent / "shared" / "data" / "viina_incidents"
 FIELDS = ("gid", "source", "event", "t_start", "t_end", "lat", "lon", "uncertainty_m",
-          "category")
+          "category", "side")
 # VIINA label tokens → canonical category (first match wins)
 VIINA_CATEGORY = [("artillery", "shelling"), ("airstrike", "airstrike"), ("uav", "drone_strike"),
                   ("armor", "ground_assault"), ("firefighb", "small_arms_fire"),
@@ -76,7 +77,8 @@ def viina_arrays() -> dict[str, np.ndarray]:
             "event": np.full(n, -1), "t_start": t - half, "t_end": t + half,
             "lat": df["lat"].to_numpy(float), "lon": df["lon"].to_numpy(float),
             "uncertainty_m": np.full(n, 2000.0),
-            "category": np.array([CATEGORIES.index(c) for c in category], dtype=np.int16)}
+            "category": np.array([CATEGORIES.index(c) for c in category], dtype=np.int16),
+            "side": np.zeros(n, dtype=np.int64)}
 
 
 def synthetic_arrays(n_reports: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -96,7 +98,7 @@ def synthetic_arrays(n_reports: int) -> tuple[dict[str, np.ndarray], dict[str, n
 def child_fuse(path: Path, rounds: int) -> dict[str, float]:
     from ceasefire.core import fusion
     from ceasefire.core.confidence import combine, is_neutral_monitor, score_reports
-    from ceasefire.core.fusion import ReportArrays, fuse, summarize
+    from ceasefire.core.fusion import ReportArrays, fit_model, fuse, summarize
     from ceasefire.core.profile import DEFAULT_PROFILE
     data = np.load(path, allow_pickle=False)
     arrays = ReportArrays(**{f: data[f] for f in FIELDS})
@@ -104,7 +106,8 @@ def child_fuse(path: Path, rounds: int) -> dict[str, float]:
     # warm-up on a tiny input: numba's JIT compile (or cache load) is not grouping time
     warm = time.perf_counter()
     min_reports, fusion.NUMBA_MIN_REPORTS = fusion.NUMBA_MIN_REPORTS, 0  # kernels loaded here
-    fuse(arrays.take(np.arange(min(n, 3000))), DEFAULT_PROFILE)
+    small = arrays.take(np.arange(min(n, 3000)))
+    fuse(small, fit_model(small, DEFAULT_PROFILE))
     fusion.NUMBA_MIN_REPORTS = min_reports
     warmup_s = time.perf_counter() - warm
     if "reliability" in data.files:
@@ -117,7 +120,8 @@ def child_fuse(path: Path, rounds: int) -> dict[str, float]:
     for _ in range(rounds):
         cpu = time.process_time()
         started = time.perf_counter()
-        result = fuse(arrays, DEFAULT_PROFILE)
+        # a --rebuild: the linkage model is fitted, then applied (both are grouping time)
+        result = fuse(arrays, fit_model(arrays, DEFAULT_PROFILE))
         grouped = time.perf_counter()
         group_cpu = time.process_time() - cpu
         scores = score_reports(DEFAULT_PROFILE, rel, np.zeros(n, dtype=np.int64), aff,

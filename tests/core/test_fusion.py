@@ -72,16 +72,31 @@ def test_category_families_merge_across_names() -> None:
 
 
 def test_no_chaining_a_report_must_fit_every_member() -> None:
-    # b matches a and c (1.1 km: 1.6 combined uncertainties), but a and c are 2.2 km
-    # apart (3.1): a negative weight. b joins one of them; a and c never meet.
-    step = 1_100 / 111_195
+    # b matches a and c (2.1 km: 3 combined uncertainties, weakly), but a and c are
+    # 4.2 km apart: beyond the gates (4 declared uncertainties each), never one event.
+    # b joins one of them; a and c never meet.
+    step = 2_100 / 111_195
     arr = arrays([{"gid": "a:1", "lat": 48.0}, {"gid": "b:1", "lat": 48.0 + step},
                   {"gid": "c:1", "lat": 48.0 + 2 * step}])
     graph = compatibility_graph(arr, MODEL)
-    assert len(graph.a) == 2 and graph.candidates == 3  # a-b and b-c match; a-c does not
+    assert len(graph.a) == 2 and graph.matches.sum() == 2  # a-b, b-c; a-c no candidate
     got = groups(arr, fuse(arr, MODEL).labels)
     assert len(got) == 2
     assert not any({"a:1", "c:1"} <= g for g in got)
+
+
+def test_a_report_joins_where_the_summed_evidence_is_for_it() -> None:
+    # c matches b strongly (1.1 km) and is weakly against a (2.2 km, a candidate): the
+    # sum of its weights with {a, b} is positive, so it joins them; moved 1 km further from
+    # a (and b), the evidence against wins and it stays alone
+    step = 1_100 / 111_195
+    near = arrays([{"gid": "a:1", "lat": 48.0}, {"gid": "b:1", "lat": 48.0 + step / 2},
+                   {"gid": "c:1", "lat": 48.0 + 2 * step}])
+    assert fuse(near, MODEL).n_incidents == 1
+    far = arrays([{"gid": "a:1", "lat": 48.0}, {"gid": "b:1", "lat": 48.0 + step / 2},
+                  {"gid": "c:1", "lat": 48.0 + 3.2 * step}])
+    assert groups(far, fuse(far, MODEL).labels) == {frozenset({"a:1", "b:1"}),
+                                                    frozenset({"c:1"})}
 
 
 def _random_arrays(n: int, seed: int) -> ReportArrays:
@@ -108,19 +123,20 @@ def test_blocking_finds_exactly_the_brute_force_pairs() -> None:
     ok = r.source[a] != r.source[b]
     ok &= np.abs(mid[a] - mid[b]) <= reach_t[a] + reach_t[b]
     ok &= haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b]) <= reach_s[a] + reach_s[b]
-    assert graph.candidates == ok.sum()
     a, b = a[ok], b[ok]
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == \
+        set(zip(graph.a.tolist(), graph.b.tolist(), strict=True))
     code = linkage.pattern(a, b, r.t_start, r.t_end, r.lat, r.lon, r.uncertainty_m,
                            r.category, r.side, MODEL.min_location_uncertainty_m)
-    match = MODEL.pattern_weights()[code] > 0
+    match = MODEL.pattern_weights()[code] > MODEL.threshold_bits
     assert 100 < match.sum() < len(a)
     assert set(zip(a[match].tolist(), b[match].tolist(), strict=True)) == \
-        set(zip(graph.a.tolist(), graph.b.tolist(), strict=True))
+        set(zip(graph.a[graph.matches].tolist(), graph.b[graph.matches].tolist(), strict=True))
 
 
 def test_every_incident_is_pairwise_compatible() -> None:
     arr = _random_arrays(1500, 4)
-    graph = compatibility_graph(arr, MODEL)
+    graph = compatibility_graph(arr, MODEL)  # every candidate pair (within the gates)
     edges = set(zip(graph.order[graph.a].tolist(), graph.order[graph.b].tolist(), strict=True))
     result = fuse(arr, MODEL)
     for lab in np.unique(result.labels):

@@ -89,8 +89,10 @@ def _print_model(model: LinkageModel, refitted: bool) -> None:
     for row in explain_table(model):
         click.echo(f"  {row['comparison']:<10} {row['level']:<17} {row['m']:>9.5f} "
                    f"{row['u']:>9.5f} {row['weight_bits']:>+14.2f}")
-    click.echo("  a pair matches when prior + its levels' weights > 0 bits (p > 0.5); an "
-               "incident's reports match pairwise (no chaining)")
+    click.echo(f"  a pair matches when prior + its levels' weights > "
+               f"{model.threshold_bits:+.2f} bits (the fitted threshold); a report joins the "
+               "incident whose members are all its candidates and whose summed weight, less "
+               "the threshold, is positive and largest (no chaining)")
 
 
 def register(cli: click.Group) -> None:

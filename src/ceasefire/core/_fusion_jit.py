@@ -219,23 +219,25 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @njit(cache=True, nogil=True)
 def assign_all(n: int, a: np.ndarray, b: np.ndarray, score: np.ndarray, comp: np.ndarray,
                redo: np.ndarray) -> np.ndarray:
-    """fusion._assign in one kernel: a component whose reports are all pairwise
-    compatible (a clique) is one incident; the others' reports, in canonical order, each
-    join the incident compatible with all its members that is closest (by best pair score,
-    then anchor), or start one. -1 outside ``redo``. Pairs are sorted by (b, a), so each
-    report's earlier neighbours are one run of them, read in place."""
+    """fusion._assign in one kernel: a component whose reports all match pairwise (score
+    < 0: a clique of the match graph) is one incident; the others' reports, in canonical
+    order, each join the incident of which every member is a candidate partner and whose
+    summed score is lowest and below 0 (then the lower anchor), or start one. -1 outside
+    ``redo``. Pairs (within components only) are sorted by (b, a), so each report's earlier
+    neighbours are one run of them, read in place."""
     size = np.zeros(n, dtype=np.int64)
     clique = np.zeros(n, dtype=np.int64)  # edges per component, then 1 for a clique
     for v in range(n):
         size[comp[v]] += 1
     for k in range(len(a)):
-        clique[comp[a[k]]] += 1
+        if score[k] < 0.0:
+            clique[comp[a[k]]] += 1
     for c in range(n):
         clique[c] = 1 if clique[c] == size[c] * (size[c] - 1) // 2 else 0
     members = size  # from here on: the members of each incident, by its anchor
     anchor = np.full(n, -1, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
-    best = np.full(n, np.inf)
+    best = np.zeros(n)
     touched = np.empty(n, dtype=np.int64)
     k = 0
     for v in range(n):
@@ -255,11 +257,9 @@ def assign_all(n: int, a: np.ndarray, b: np.ndarray, score: np.ndarray, comp: np
                 touched[nt] = inc
                 nt += 1
             count[inc] += 1
-            sc = score[j]
-            if sc < best[inc]:  # noqa: PLR1730 (as fusion._assign: a NaN is never best)
-                best[inc] = sc
+            best[inc] += score[j]  # the summed score (in order of a, as fusion._assign)
         chosen = -1
-        cb = np.inf
+        cb = 0.0
         ci = 0
         for t in range(nt):
             inc = touched[t]
@@ -268,7 +268,7 @@ def assign_all(n: int, a: np.ndarray, b: np.ndarray, score: np.ndarray, comp: np
                 if bi < cb or (bi == cb and inc < ci):
                     chosen, cb, ci = inc, bi, inc
             count[inc] = 0
-            best[inc] = np.inf
+            best[inc] = 0.0
         if chosen < 0:
             chosen = v
             members[v] = 0

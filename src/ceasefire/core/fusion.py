@@ -11,15 +11,19 @@ are never one event, unless they carry one ``event_ref`` (an update): then they 
 **Candidates** come from space-time blocking (:mod:`ceasefire.core.blocking`), in
 O(N log N), never N², with generous gates (:data:`ceasefire.core.linkage.GATE` declared
 uncertainties each, any category), so the model sees every plausible pair. A pair is an
-edge of the **match graph** when its match probability is above one half.
+edge of the **match graph** when its match weight is above the model's threshold (at most
+0 bits, p > 0.5; see :func:`ceasefire.core.linkage.f1_threshold`).
 
 **Assignment does not chain.** Reports are put in a canonical order (time midpoint, then
-``source_id:report_id``); each joins the existing incident with which it matches *every*
-member (the one with the strongest match to one of its members), or starts a new one. The
-outcome is therefore a function of the *set* of reports, not of their input order.
+``source_id:report_id``); each joins the existing incident of which *every* member is a
+candidate partner (within the gates, another source) and with which the sum of its match
+weights (less the threshold) is positive and largest, or starts a new one: a report joins where the evidence
+for it outweighs the evidence against, never through a chain of neighbours. The outcome
+is a function of the *set* of reports, not of their input order.
 
-**Incremental equals batch, exactly** (for one frozen model). The match graph's components
-are assigned independently, and adding reports only merges components. So :func:`attach`
+**Incremental equals batch, exactly** (for one frozen model). A report only joins an
+incident it has a match with, so incidents lie within the components of the match graph,
+which are assigned independently; adding reports only merges components. So :func:`attach`
 recomputes the components that contain a new report and keeps every other incident as it
 was: the result is the batch result over all reports (tested).
 
@@ -38,7 +42,13 @@ from types import ModuleType
 import numpy as np
 
 from ceasefire.core import linkage
-from ceasefire.core.blocking import M_PER_DEG, Progress, compatible_pairs, load_kernels
+from ceasefire.core.blocking import (
+    M_PER_DEG,
+    Progress,
+    compatible_pairs,
+    haversine_m,
+    load_kernels,
+)
 from ceasefire.core.evidence import CATEGORIES, NEUTRAL
 from ceasefire.core.linkage import LinkageModel
 from ceasefire.core.profile import ScoringProfile
@@ -127,15 +137,18 @@ def side_codes(affiliation: Sequence[str]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Graph:
-    """Matching pairs in canonical order (``a < b``), with a score per pair (minus the
-    match weight: lower is a stronger match) and the pair's comparison pattern."""
+    """Candidate pairs in canonical order (``a < b``, sorted by ``(b, a)``), with a score
+    per pair (minus the match weight: negative for a match) and its comparison pattern."""
 
     order: np.ndarray   # canonical position -> input index
     a: np.ndarray
     b: np.ndarray
-    score: np.ndarray   # -(match weight in bits); same-source updates: -FORCED_BITS
+    score: np.ndarray   # threshold - match weight (bits); same-source updates: -FORCED_BITS
     pattern: np.ndarray  # linkage.pattern code (-1 for updates)
-    candidates: int = 0  # candidate pairs the model scored
+
+    @property
+    def matches(self) -> np.ndarray:
+        return self.score < 0.0
 
 
 def canonical_order(arrays: ReportArrays) -> np.ndarray:
@@ -171,8 +184,8 @@ def fit_model(arrays: ReportArrays, profile: ScoringProfile) -> LinkageModel:
 
 def compatibility_graph(arrays: ReportArrays, model: LinkageModel,
                         progress: Progress | None = None) -> Graph:
-    """Every matching pair (match probability above one half), found among the candidates
-    of space-time blocking and scored by the linkage model (module docstring)."""
+    """Every candidate pair of space-time blocking, scored by the linkage model (module
+    docstring); :attr:`Graph.matches` are those with a match probability above one half."""
     order = canonical_order(arrays)
     # every column in canonical order, but gid (strings: slow to gather, not needed here);
     # numpy lets go of the GIL while it gathers, so two threads share the work
@@ -186,14 +199,19 @@ def compatibility_graph(arrays: ReportArrays, model: LinkageModel,
     a, b, _ = compatible_pairs(r.source, r.event, r.lat, r.lon,
                                np.zeros(len(r), dtype=np.int16), mid, reach_t, reach_s,
                                use_numba=_kernels(len(arrays)) is not None, progress=progress)
+    # numpy's distance decides the gate for both paths (the compiled sweep's own test may
+    # differ from it in the last digits, within a millionth of the limit)
+    d = haversine_m(r.lat[a], r.lon[a], r.lat[b], r.lon[b])
+    inside = d <= reach_s[a] + reach_s[b]
+    if not inside.all():
+        a, b, d = a[inside], b[inside], d[inside]
     code = linkage.pattern(a, b, r.t_start, r.t_end, r.lat, r.lon, r.uncertainty_m,
-                           r.category, r.side, model.min_location_uncertainty_m)
+                           r.category, r.side, model.min_location_uncertainty_m, d)
     weight = model.pattern_weights()[code]
     update = (r.source[a] == r.source[b]) & (r.event[a] == r.event[b]) & (r.event[a] >= 0)
     weight[update] = FORCED_BITS
     code[update] = -1
-    keep = weight > 0.0
-    return Graph(order, a[keep], b[keep], -weight[keep], code[keep], len(a))
+    return Graph(order, a, b, model.threshold_bits - weight, code)
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -215,24 +233,32 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             parent = jumped
 
 
+def match_components(n: int, graph: Graph) -> np.ndarray:
+    """Component of each report in the match graph (see :func:`components`)."""
+    match = graph.matches
+    return components(n, graph.a[match], graph.b[match])
+
+
 def _assign(n: int, graph: Graph, comp: np.ndarray, redo: np.ndarray) -> np.ndarray:
     """Anchor (canonical position of the first member) of each report's incident.
 
     Only components flagged in ``redo`` are computed; the others get -1.
     """
+    inside = comp[graph.a] == comp[graph.b]  # pairs across components never decide
+    a, b, score = graph.a[inside], graph.b[inside], graph.score[inside]
     if (jit := _kernels(n)) is not None:
-        return jit.assign_all(n, graph.a, graph.b, graph.score, comp, redo)
+        return jit.assign_all(n, a, b, score, comp, redo)
     anchor = np.full(n, -1, dtype=np.int64)
     size = np.bincount(comp, minlength=n)
-    in_comp_edges = np.bincount(comp[graph.a], minlength=n)
+    in_comp_edges = np.bincount(comp[a[score < 0.0]], minlength=n)
     clique = in_comp_edges == size * (size - 1) // 2
     simple = redo[comp] & clique[comp]
     anchor[simple] = comp[simple]  # a component's root is its smallest (first) member
     hard_nodes = np.flatnonzero(redo[comp] & ~clique[comp])
     if len(hard_nodes) == 0:
         return anchor
-    hard_edge = redo[comp[graph.b]] & ~clique[comp[graph.b]]
-    eb, ea, es = graph.b[hard_edge], graph.a[hard_edge], graph.score[hard_edge]
+    hard_edge = redo[comp[b]] & ~clique[comp[b]]
+    eb, ea, es = b[hard_edge], a[hard_edge], score[hard_edge]
     # edges are sorted by b: slice each node's earlier neighbours
     starts = np.searchsorted(eb, hard_nodes, "left")
     ends = np.searchsorted(eb, hard_nodes, "right")
@@ -242,25 +268,23 @@ def _assign(n: int, graph: Graph, comp: np.ndarray, redo: np.ndarray) -> np.ndar
     for node, s, e in zip(hard_nodes.tolist(), starts.tolist(), ends.tolist(), strict=True):
         if e - s <= 1:  # fast paths: no earlier neighbour, or exactly one
             inc = label[ea_l[s]] if e > s else -1
-            if inc < 0 or members[inc] != 1:
+            if inc < 0 or members[inc] != 1 or es_l[s] >= 0.0:
                 inc = node
                 members[node] = 0
             label[node] = inc
             members[inc] += 1
             continue
         count: dict[int, int] = {}
-        best: dict[int, float] = {}
-        for j in range(s, e):
+        total: dict[int, float] = {}
+        for j in range(s, e):  # in order of a: the same sums as the compiled kernel
             inc = label[ea_l[j]]
             count[inc] = count.get(inc, 0) + 1
-            sc = es_l[j]
-            if sc < best.get(inc, np.inf):
-                best[inc] = sc
+            total[inc] = total.get(inc, 0.0) + es_l[j]
         chosen = -1
-        chosen_key = (np.inf, 0)
+        chosen_key = (0.0, 0)  # a sum of minus weights: below 0 is net evidence for
         for inc, c in count.items():
-            if c == members[inc] and (best[inc], inc) < chosen_key:
-                chosen, chosen_key = inc, (best[inc], inc)
+            if c == members[inc] and (total[inc], inc) < chosen_key:
+                chosen, chosen_key = inc, (total[inc], inc)
         if chosen < 0:
             chosen = node
             members[node] = 0
@@ -300,14 +324,15 @@ def fuse(arrays: ReportArrays, model: LinkageModel,
     >>> arr = ReportArrays.build(["a:1", "b:1", "a:2"], ["a", "b", "a"], [None] * 3,
     ...     [0, 60, 60], [600, 660, 660], [48.0, 48.001, 48.0], [37.0, 37.0, 37.0],
     ...     [500, 500, 500], ["shelling"] * 3)
-    >>> fuse(arr, LinkageModel()).labels.tolist()   # a:2 may not join its own source's a:1
-    [0, 1, 1]
+    >>> fuse(arr, LinkageModel()).labels.tolist()  # a:2 may not join its own source's a:1;
+    [0, 0, 1]
+    >>> # b:1 matches both equally well, and joins the earlier incident
     """
     graph = compatibility_graph(arrays, model, progress)
     n = len(arrays)
-    comp = components(n, graph.a, graph.b)
+    comp = match_components(n, graph)
     anchor_pos = _assign(n, graph, comp, np.ones(n, dtype=bool))
-    return _result(graph.order, anchor_pos, len(graph.a))
+    return _result(graph.order, anchor_pos, int(np.count_nonzero(graph.matches)))
 
 
 def attach(arrays: ReportArrays, previous: np.ndarray, model: LinkageModel,
@@ -321,7 +346,7 @@ def attach(arrays: ReportArrays, previous: np.ndarray, model: LinkageModel,
     graph = compatibility_graph(arrays, model, progress)
     n = len(arrays)
     order = graph.order
-    comp = components(n, graph.a, graph.b)
+    comp = match_components(n, graph)
     prev = np.asarray(previous, dtype=np.int64)[order]
     redo = np.zeros(n, dtype=bool)
     redo[comp[prev < 0]] = True
@@ -331,7 +356,7 @@ def attach(arrays: ReportArrays, previous: np.ndarray, model: LinkageModel,
         first = np.full(int(prev.max()) + 1, n, dtype=np.int64)
         np.minimum.at(first, prev[keep], np.flatnonzero(keep))
         anchor_pos[keep] = first[prev[keep]]
-    return _result(order, anchor_pos, len(graph.a))
+    return _result(order, anchor_pos, int(np.count_nonzero(graph.matches)))
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,8 @@ from ceasefire.core.fusion import (
     attach,
     canonical_order,
     compatibility_graph,
-    components,
     fuse,
+    match_components,
 )
 from ceasefire.core.linkage import LinkageModel
 
@@ -141,7 +141,7 @@ def fuse_block(block: ReportArrays, previous: np.ndarray | None, model: LinkageM
     graph = compatibility_graph(block, model)
     n = len(block)
     order = graph.order
-    comp = components(n, graph.a, graph.b)
+    comp = match_components(n, graph)
     is_root = comp == np.arange(n)
     unsafe = np.zeros(n, dtype=bool)
     unsafe[comp[~safe[order]]] = True
@@ -162,7 +162,7 @@ def fuse_block(block: ReportArrays, previous: np.ndarray | None, model: LinkageM
     where = np.flatnonzero(kept)
     gid = np.asarray(block.gid, dtype=np.int64)
     return BlockResult(gid[order[where]], gid[order[anchor[where]]],
-                       int(np.count_nonzero(kept[graph.a])), n)
+                       int(np.count_nonzero(kept[graph.a] & graph.matches)), n)
 
 
 def fuse_rest(arrays: ReportArrays, previous: np.ndarray | None, anchor_pos: np.ndarray,
