@@ -23,10 +23,11 @@ A level ``l`` of comparison ``k`` has ``m_k(l) = P(level | same event)`` and
   same hot spots, the same sources), but none is a match.
 * ``m`` and the prior ``λ`` (share of candidate pairs that are matches) by
   expectation–maximisation over the candidate pairs (grouped by pattern of levels: a few
-  hundred, whatever the number of pairs), with ``u`` fixed. (A direct estimate of λ —
-  the shifted copy tells how many candidate partners chance alone brings to a report, the
-  real data how many it has — is recorded as ``prior_from_counts``; over ten days it was
-  1.5–2.5× off the truth where EM's was within 1.4×, so EM's is used.)
+  hundred, whatever the number of pairs), with ``u`` fixed. A second, direct estimate of
+  λ is recorded beside it (``prior_from_counts``: the shifted copy tells how many candidate
+  partners chance alone brings to a report, the real data how many it has, the excess are
+  matches); over ten days of synthetic data it was 1.5–2.5× off the truth where EM's was
+  within 1.4×, and taking the smaller of the two lost F1 (docs/scoring.md), so EM's is used.
   Estimates are smoothed towards :data:`DEFAULT_M` (pseudo-counts) so that no ``m`` falls
   to 0, and for the ordered comparisons (distance, time) the weight may not rise as the
   band gets farther (pool-adjacent-violators), so no veto is out of order.
@@ -80,7 +81,7 @@ TOLERANCE, MAX_ITER = 1e-7, 500
 #: fewer shifted (surely different) or candidate pairs than this: the default model stands
 MIN_RANDOM_PAIRS = 200
 #: at most this many reports to fit on: whole days are kept (every k-th), so pairs survive
-FIT_REPORTS = 250_000
+FIT_REPORTS = 50_000
 DAY_S = 86_400.0
 
 
@@ -352,9 +353,9 @@ def fit(t_start: np.ndarray, t_end: np.ndarray, lat: np.ndarray, lon: np.ndarray
         # neighbours per inner report: real (both ends) against chance (the shifted copy)
         near_real = np.count_nonzero(inner[a]) + np.count_nonzero(inner[b])
         near_random = np.count_nonzero(inner[first])
-        if near_real >= MIN_RANDOM_PAIRS and near_random > 0:  # a diagnostic only
-            stats["prior_from_counts"] = float(np.clip(1.0 - near_random / near_real, 0, 1))
         m, lam, it = em(real, u, None)
+        if near_real >= MIN_RANDOM_PAIRS and near_random > 0:  # a diagnostic (docstring)
+            stats["prior_from_counts"] = float(np.clip(1.0 - near_random / near_real, 0, 1))
         method = "em"
     stats["iterations"] = float(it)
     model = LinkageModel(tuple(tuple(float(v) for v in x) for x in m),
