@@ -92,5 +92,23 @@ def test_incident_show_explains_the_score(cli, workspace: Workspace) -> None:
     assert len(data["breakdown"]["groups"][0]["reports"]) == 2
     assert {r["source_id"] for r in data["reports"]} == {"ru", "tass"}
     assert set(data["sources"]) == {"ru", "tass"}
+    # the member pair's match weight, comparison by comparison
+    (link,) = data["breakdown"]["links"]
+    assert set(link["reports"]) == {"ru:1", "tass:1"}
+    assert set(link["comparisons"]) == {"distance", "time", "category", "sides"}
+    assert link["comparisons"]["sides"]["level"] == "same party"
+    assert "member pairs (match weight in bits" in res.stdout and "sides same party" in res.stdout
     missing = cli("incident", "show", "inc-0000", "-w", workspace.root)
     assert missing.exit_code == 2 and "no incident" in missing.stderr
+
+
+def test_fuse_explain_prints_the_m_u_table(cli, workspace: Workspace) -> None:
+    _seed(workspace)
+    res = cli("fuse", "-w", workspace.root, "--explain")
+    assert res.exit_code == 0, res.stderr
+    assert "linkage model (default" in res.stdout  # four reports: too few to fit
+    for level in ("distance   <0.5", "time       >=4", "category   other family",
+                  "sides      opposing parties"):
+        assert level in res.stdout
+    frozen = cli("fuse", "-w", workspace.root, "--rebuild", "--keep-model", "--explain")
+    assert frozen.exit_code == 0 and "frozen" in frozen.stdout
