@@ -189,3 +189,18 @@ def test_silence_counts_only_groups_the_operation_has(workspace: Workspace) -> N
     assert row["confidence"] == pytest.approx(0.70)
     detail = json.loads(row["breakdown"])
     assert detail["silence"]["expected_groups"] == 1 and detail["silence"]["missing"] == 0
+
+
+def test_a_partys_silence_is_no_evidence(workspace: Workspace) -> None:
+    """A party feed reports what it chooses to accuse: a news-only incident is not marked
+    down because the parties said nothing about it (issue 17)."""
+    put(workspace, [source("viina", reliability="C"),
+                    source("ru-mod", kind="party", affiliation="RU", reliability="C"),
+                    source("ua-af", kind="party", affiliation="UA", reliability="C")],
+        [report("viina", "1"), report("ru-mod", "1", lat=45.0, perpetrator="UA")])
+    fuse_workspace(workspace)
+    rid = next(r["rid"] for r in workspace.store.select("reports", {"source_id": "viina"}))
+    (iid,) = [iid for iid, (rids, _, _) in incidents(workspace).items() if rid in rids]
+    (row,) = workspace.store.select("incidents", {"incident_id": iid})
+    assert row["confidence"] == pytest.approx(0.70)
+    assert json.loads(row["breakdown"])["silence"]["missing"] == 0

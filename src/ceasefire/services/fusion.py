@@ -16,6 +16,8 @@ groups there are: when any of those changed since the last run, the run rebuilds
 
 Each written incident is attributed (:mod:`ceasefire.services.attribution`) from its reports
 and the control snapshots the workspace has; importing snapshots makes the next run rebuild.
+Silence: only origin groups with a source that is not a party count as expected to report
+(a party's silence about an incident is no evidence; its accusations are weighed as such).
 Reports the headline model judges likely non-events (``event_probability`` below the
 profile's ``min_event_probability``) are linked to nothing and stay incidents of their own.
 
@@ -116,7 +118,9 @@ def fuse_workspace(ws: Workspace, *, rebuild: bool = False, engine: str = "local
                              columns=_REPORT_COLUMNS, order_by=["rid"]))
     unlocated = store.count("reports") - len(rows)
     src = [sources.get(r["source_id"]) or _unknown_source(r["source_id"]) for r in rows]
-    available = len({str(s["origin_group"]) for s in src})
+    # groups whose silence can count: a party's feed is an advocate's, reporting what it
+    # chooses to accuse or admit, so its silence about an incident is no evidence
+    available = len({str(s["origin_group"]) for s in src if s["kind"] != "party"}) or 1
     basis = _scoring_basis(profile, available, sources, _territory_state(ws))
     reason = None
     if not rebuild:
