@@ -91,6 +91,24 @@ TABLES: dict[str, Table] = {
          ("1002", "20250420", "STRATEGIC_AIRBASE", "ракета", "Odesa", "30.7326", "46.4775",
           "0", "1", "Missile strike near the port")],
         coords=("latitude", "longitude"), texts=("representative_text", "asciiname")),
+    "mod-telegram": Table(
+        ("date", "datetime", "drone_count", "oblasts", "text_snippet"),
+        [("2025-03-01", "2025-03-01 04:07", "21", "bryansk|kursk",
+          "В течение прошедшей ночи дежурными средствами ПВО перехвачены и уничтожены 26 "
+          "украинских беспилотных летательных аппаратов: 21 БпЛА – над территорией Брянской "
+          "области, пять БпЛА – над территорией Курской области."),
+         ("2025-03-28", "2025-03-28 09:10", "", "kursk",
+          "Киевский режим нанёс удар HIMARS по газоизмерительной станции «Суджа» в Курской "
+          "области.")],
+        texts=("text_snippet", "oblasts")),
+    "airforce-waves": Table(
+        ("time_start", "time_end", "model", "launch_place", "target", "launched", "destroyed",
+         "affected region", "source"),
+        [("2025-04-19 18:00", "2025-04-20 09:00", "Shahed-136/131", "Kursk oblast", "Ukraine",
+          "87.0", "57.0", "['Kharkiv oblast', 'Sumy oblast']", "kpszsu/posts/1"),
+         ("2025-04-20 01:00", "2025-04-20 06:00", "Iskander-M", "Belgorod oblast",
+          "Kharkiv oblast", "2.0", "", "", "kpszsu/posts/2")],
+        texts=("model", "affected region", "launch_place")),
     "acled": Table(
         ("event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type",
          "actor1", "latitude", "longitude", "geo_precision", "location", "notes", "fatalities"),
@@ -285,7 +303,9 @@ def _bundle_sample() -> bytes:
 
 def _registry_loader(name: str) -> Loader:
     module = "ceasefire.formats." + {"viina-energy": "viina_energy",
-                                     "geojson": "geojson_reports"}.get(name, name)
+                                     "geojson": "geojson_reports",
+                                     "mod-telegram": "mod_telegram",
+                                     "airforce-waves": "airforce_waves"}.get(name, name)
     if name == "geojson":
         return Loader(name, "json", ".geojson", _drain_reader(name), _json(GEOJSON_REPORTS),
                       ingest_format=name, covers=frozenset({module}))
