@@ -139,11 +139,15 @@ def test_login_filter_open_incident_and_confirm_a_finding(world: World,
     session.login(world.tokens["monitor"])
     assert page.text_content("#who").startswith("mona")
     assert page.text_content("#f-count").startswith("3 ")
-    # filter: drop the high band (two of the three), then one category, then bring all back
-    page.uncheck("#band-high")
+    # filter: drop the band of the two monitor-observed incidents ("confirmed": a neutral
+    # monitor's own A-grade observation, and no other non-party group to be silent), then
+    # one category, then bring all back
+    bands = sorted(r["band"] for r in world.ws.store.select("incidents"))
+    assert bands == ["confirmed", "confirmed", "moderate"], bands
+    page.uncheck("#band-confirmed")
     expect(page.locator("#f-count")).to_have_text(re.compile(r"^1 "))
     assert page.locator(".incident-item").count() == 1
-    page.check("#band-high")
+    page.check("#band-confirmed")
     page.select_option("#f-category", ["drone_strike"])
     expect(page.locator("#f-count")).to_have_text(re.compile(r"^1 "))
     assert page.locator(f".incident-item[data-id='{world.ids['sensitive_incident']}']").count() == 1
