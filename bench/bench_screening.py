@@ -24,11 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "data" / "labels"))
 
-from ceasefire.core.screening import HeadlineContext, HeadlineModel  # noqa: E402
-from ceasefire.core.screening_metrics import (Prediction, Scores, rule_prediction,  # noqa: E402
-                                              score, token_prediction)
-from ceasefire.formats.viina import labels_to_category  # noqa: E402
-from ceasefire.services.screening import packaged_model  # noqa: E402
+from ceasefire.core.screening import HeadlineContext, HeadlineModel
+from ceasefire.core.screening_metrics import (
+    Prediction,
+    Scores,
+    rule_prediction,
+    score,
+    token_prediction,
+)
+from ceasefire.formats.viina import labels_to_category
+from ceasefire.services.screening import packaged_model
 
 CORPUS = Path(os.environ.get('CEASEFIRE_CORPUS', ROOT / 'data' / 'labels' / 'viina_headlines.csv'))
 

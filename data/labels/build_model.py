@@ -23,8 +23,16 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from ceasefire.core.screening import (ACTOR, ACTORS, CATEGORY, ENERGY, EVENT, HeadlineContext,
-                                      HeadlineModel, headline_features)
+from ceasefire.core.screening import (
+    ACTOR,
+    ACTORS,
+    CATEGORY,
+    ENERGY,
+    EVENT,
+    HeadlineContext,
+    HeadlineModel,
+    headline_features,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "data" / "labels" / "viina_headlines.csv"

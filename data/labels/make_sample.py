@@ -30,7 +30,7 @@ RU_SHARE = 0.35
 TOKEN_SHARE = 0.5
 TRUCE_WINDOWS = [("2025-03-18", "2025-04-17"), ("2025-04-19", "2025-04-21"),
                  ("2025-05-08", "2025-05-10")]
-_RU = re.compile(r"[ыэъё]|\b(что|года|и|это|как|при|его)\b", re.I)
+_RU = re.compile(r"[ыэъё]|\b(что|года|и|это|как|при|его)\b", re.IGNORECASE)
 FIELDS = ["datetime", "lon", "lat", "place_name", "event_type", "headline"]
 
 

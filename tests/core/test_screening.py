@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from ceasefire.core.screening import ACTORS, HeadlineContext, HeadlineModel, headline_features
-from ceasefire.core.screening_metrics import (Prediction, rule_prediction, score,
-                                              token_prediction)
+from ceasefire.core.screening_metrics import Prediction, rule_prediction, score, token_prediction
 from ceasefire.formats.viina import labels_to_category
 from ceasefire.services.screening import MODEL_RESOURCE, packaged_model
 from tests.conftest import REPO_ROOT

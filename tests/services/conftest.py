@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from ceasefire.record import ledger
 from ceasefire.formats.registry import get_reader
+from ceasefire.record import ledger
 from ceasefire.services.ingest import ingest_file
 from ceasefire.services.sources import add_sources_file
 from ceasefire.workspace import Workspace

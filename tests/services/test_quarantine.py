@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ceasefire.record import ledger
 from ceasefire.formats.registry import get_reader
+from ceasefire.record import ledger
 from ceasefire.services.ingest import ingest_file
 from ceasefire.services.quarantine import current_rows
 from ceasefire.services.sources import add_sources_file

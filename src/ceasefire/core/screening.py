@@ -33,6 +33,7 @@ import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -98,6 +99,11 @@ def word_features(word: str) -> list[str]:
     return feats
 
 
+def _bigrams(words: list[str]) -> list[str]:
+    """Stem bigrams: the features two neighbouring words give together."""
+    return ["b:" + a[:STEM] + "_" + b[:STEM] for a, b in pairwise(words)]
+
+
 def _language(text: str) -> str:
     return ("lang:ru" if _RU_LETTERS.search(text) else
             ("lang:uk" if _UK_LETTERS.search(text) else "lang:?"))
@@ -121,8 +127,7 @@ def headline_features(headline: str, context: HeadlineContext = HeadlineContext(
     feats: list[str] = []
     for w in words:
         feats.extend(word_features(w))
-    stems = [w[:STEM] for w in words]
-    feats.extend("b:" + a + "_" + b for a, b in zip(stems, stems[1:], strict=False))
+    feats.extend(_bigrams(words))
     feats.append(_language(text))
     feats.extend(_context_features(context))
     return list(dict.fromkeys(feats))
@@ -226,8 +231,7 @@ class HeadlineModel:
             found: set[int] = set()
             for w in words:
                 found.update(self._word(w))
-            stems = [w[:STEM] for w in words]
-            extra = ["b:" + a + "_" + b for a, b in zip(stems, stems[1:], strict=False)]
+            extra = _bigrams(words)
             extra.append(_language(text))
             extra.extend(_context_features(contexts[n] if contexts is not None else empty))
             found.update(i for f in extra if (i := index.get(f)) is not None)

@@ -40,11 +40,17 @@ KYIV = timezone(timedelta(hours=3))  # the theatre's day boundary (EEST) for pic
 Attributed = tuple[str | None, float | None, list[dict[str, Any]] | None]
 
 
-class _ControlCache:
-    """Control maps and contact lines per snapshot, loaded once per run."""
+class ControlCache:
+    """Control maps and contact lines per day, loaded once per run.
 
-    def __init__(self, ws: Workspace) -> None:
+    ``earliest``: a day before every snapshot gets the earliest one instead of none (the
+    headline model's "who held the place" does so: the front moves little against the scale
+    of the places headlines name).
+    """
+
+    def __init__(self, ws: Workspace, *, earliest: bool = False) -> None:
         self.ws = ws
+        self.earliest = earliest
         self.maps: dict[date, ControlMap | None] = {}
         self.lines: dict[date, Any] = {}
         self.available = bool(territory_service.sources(ws))
@@ -55,8 +61,13 @@ class _ControlCache:
         if day not in self.maps:
             try:
                 self.maps[day] = territory_service.control_on(self.ws, day).control
-            except InputError:
+            except InputError:  # no snapshot on or before that day
                 self.maps[day] = None
+                if self.earliest:
+                    first = min(territory_service.available_dates(
+                        self.ws, territory_service.pick_source(self.ws, None)))
+                    self.maps[day] = territory_service.control_on(
+                        self.ws, date.fromisoformat(first)).control
         return self.maps[day]
 
     def line(self, control: ControlMap) -> Any:
@@ -65,19 +76,23 @@ class _ControlCache:
         return self.lines[control.date]
 
 
-def _sides_and_depths(cache: _ControlCache, day: date, lat: np.ndarray, lon: np.ndarray
+def held_sides(control: ControlMap, lat: np.ndarray, lon: np.ndarray) -> list[str | None]:
+    """The side holding each point on the map's date; None beyond the national outline."""
+    occupied = control.given[control.primary]
+    shapely.prepare(occupied)
+    inside_ua = shapely.contains_xy(control.territory.outline, lon, lat)
+    in_primary = shapely.contains_xy(occupied, lon, lat)
+    other = "UA" if control.primary == "RU" else "RU"
+    return [(control.primary if p else other) if u else None
+            for p, u in zip(in_primary, inside_ua, strict=True)]
+
+
+def _sides_and_depths(cache: ControlCache, day: date, lat: np.ndarray, lon: np.ndarray
                       ) -> tuple[list[str | None], np.ndarray]:
     control = cache.control(day)
     if control is None:
         return [None] * len(lat), np.zeros(len(lat))
-    occupied = control.given[control.primary]
-    shapely.prepare(occupied)
-    outline = control.territory.outline
-    inside_ua = shapely.contains_xy(outline, lon, lat)
-    in_primary = shapely.contains_xy(occupied, lon, lat)
-    other = "UA" if control.primary == "RU" else "RU"
-    sides = [(control.primary if p else other) if u else None
-             for p, u in zip(in_primary, inside_ua, strict=True)]
+    sides = held_sides(control, lat, lon)
     line = cache.line(control)
     depths = np.zeros(len(lat))
     if not line.is_empty:
@@ -109,7 +124,7 @@ def attribute_incidents(ws: Workspace, incidents: Sequence[dict[str, Any]],
                         members: dict[str, list[dict[str, Any]]]) -> dict[str, Attributed]:
     """Attribution per incident id: (party, probability, basis as dicts)."""
     sources = {s["source_id"]: s for s in ws.store.select("sources")}
-    cache = _ControlCache(ws)
+    cache = ControlCache(ws)
     by_day: dict[date, list[int]] = defaultdict(list)
     for i, inc in enumerate(incidents):
         mid = datetime.fromtimestamp((inc["t_start"] + inc["t_end"]) / 2, tz=KYIV)

@@ -261,7 +261,7 @@ def with_singletons(part: FusionResult, linked: np.ndarray, alone: np.ndarray) -
 def _incident_event_probability(event_p: list[float | None], members: list[int]
                                 ) -> float | None:
     """The most likely event among the members (None when no model read any of them)."""
-    known = [event_p[i] for i in members if event_p[i] is not None]
+    known = [p for i in members if (p := event_p[i]) is not None]
     return round(max(known), 4) if known else None
 
 

@@ -30,7 +30,8 @@ import numpy as np
 import shapely
 
 from ceasefire.core.screening import HeadlineContext, HeadlineModel
-from ceasefire.errors import InputError
+from ceasefire.services.attribution import ControlCache, held_sides
+from ceasefire.services.territory import national_territory
 from ceasefire.workspace import Workspace
 
 MODEL_RESOURCE = ("data", "models", "headlines.cfhm")
@@ -59,43 +60,19 @@ def _tokens(extra: Any) -> tuple[str, ...]:
 
 
 class PlaceSides:
-    """Who held a point on a day, from the workspace's control snapshots (cached per snapshot)."""
+    """Who held a point on a day, from the workspace's control snapshots: the latest on or
+    before the day, else the earliest (the model was trained so); ``outside`` beyond
+    Ukraine's outline, None where the workspace has no snapshot at all."""
 
-    def __init__(self, ws: Workspace | None) -> None:
-        from ceasefire.services import territory
-
-        self._territory = territory
-        self.ws = ws
-        self.available = bool(ws is not None and territory.sources(ws))
-        self._maps: dict[date, Any] = {}
+    def __init__(self, ws: Workspace) -> None:
+        self.cache = ControlCache(ws, earliest=True)
 
     def held_by(self, day: date, lat: np.ndarray, lon: np.ndarray) -> list[str | None]:
-        outline = self._territory.national_territory().outline
-        inside = shapely.contains_xy(outline, lon, lat)
-        control = self._control(day)
+        control = self.cache.control(day)
         if control is None:
-            return [None if i else "outside" for i in inside]
-        occupied = control.given[control.primary]
-        shapely.prepare(occupied)
-        held = shapely.contains_xy(occupied, lon, lat)
-        other = "UA" if control.primary == "RU" else "RU"
-        return [(control.primary if h else other) if i else "outside"
-                for h, i in zip(held, inside, strict=True)]
-
-    def _control(self, day: date) -> Any:
-        """The snapshot on or before ``day``, else the earliest: the front moves little
-        against the scale of the places headlines name, and the model was trained so."""
-        if not self.available or self.ws is None:
-            return None
-        if day not in self._maps:
-            try:
-                self._maps[day] = self._territory.control_on(self.ws, day).control
-            except InputError:  # no snapshot on or before that day
-                first = min(self._territory.available_dates(self.ws,
-                                                            self._territory.pick_source(self.ws, None)))
-                self._maps[day] = self._territory.control_on(
-                    self.ws, date.fromisoformat(first)).control
-        return self._maps[day]
+            outline = national_territory().outline
+            return [None if i else "outside" for i in shapely.contains_xy(outline, lon, lat)]
+        return [side or "outside" for side in held_sides(control, lat, lon)]
 
 
 def contexts_for(sides: PlaceSides, observed: list[str], lat: list[Any], lon: list[Any],
